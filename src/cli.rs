@@ -1,0 +1,335 @@
+//! Command line: `booking-audit [PATH]`, `list`, `explain <id>`; exit codes 0/1/2.
+
+use crate::report::{self, FailOn};
+use crate::rules::{self, RuleSet};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "booking-audit",
+    version,
+    about = "Audits booking codebases: 22 checks for double bookings, payments and lifecycle, with quoted evidence."
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AuditArgs {
+    /// Repository to audit.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Fail (exit 1) when a check of this severity or above fails.
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    pub fail_on: FailOn,
+    /// Directory of extra rules (checks, facts, model.yaml) that add to or override the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Worker threads for parsing (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Only audit files matching these globs.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files matching these globs.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Colour in the text report: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List every check: id, category, severity, title.
+    List {
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// List the facts the checks are built from instead.
+        #[arg(long)]
+        facts: bool,
+    },
+    /// Explain a check (short or full id): why it matters, pass/fail/skip, remediation.
+    Explain {
+        id: String,
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Rule-author tools: the facts, flows and entities found in a repository.
+    #[command(hide = true)]
+    Debug {
+        path: PathBuf,
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = DebugWhat::Flows)]
+        show: DebugWhat,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DebugWhat {
+    Facts,
+    Flows,
+    Entities,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            2
+        }
+    }
+}
+
+fn load_rules(dir: Option<&PathBuf>) -> miette::Result<RuleSet> {
+    rules::load(dir.map(|p| p.as_path()))
+}
+
+pub fn run(cli: Cli) -> miette::Result<i32> {
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Some(Command::List { rules, facts }) => {
+            let set = load_rules(rules.as_ref())?;
+            if facts {
+                for f in &set.facts {
+                    let _ = writeln!(out, "{:<32} {}", f.id, f.about);
+                }
+            } else {
+                for c in &set.checks {
+                    let _ = writeln!(
+                        out,
+                        "{:<32} {:<17} {:<9} {}",
+                        c.short_id(),
+                        c.category(),
+                        c.spec.severity.as_str(),
+                        c.spec.title
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Some(Command::Explain { id, rules }) => {
+            let set = load_rules(rules.as_ref())?;
+            let Some(c) = set.check(&id) else {
+                miette::bail!(
+                    help = "`booking-audit list` shows every check id",
+                    "no check named `{id}`"
+                );
+            };
+            let _ = write!(out, "{}", explain(&set, c));
+            Ok(0)
+        }
+        Some(Command::Debug { path, rules, show }) => {
+            let set = load_rules(rules.as_ref())?;
+            let opts = crate::AuditOptions {
+                include: vec![],
+                exclude: vec![],
+                display_root: &path.to_string_lossy(),
+            };
+            let (_, model) = crate::audit(&path, &set, &opts);
+            let _ = write!(out, "{}", debug_dump(&set, &model, show));
+            Ok(0)
+        }
+        None => audit(cli.audit, &mut out),
+    }
+}
+
+fn globs(list: &[String]) -> miette::Result<Vec<crate::walk::glob_lite::Glob>> {
+    list.iter()
+        .map(|g| {
+            crate::walk::glob_lite::Glob::new(g)
+                .map_err(|e| miette::miette!("invalid glob `{g}`: {e}"))
+        })
+        .collect()
+}
+
+fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
+    let set = load_rules(args.rules.as_ref())?;
+    let meta = std::fs::metadata(&args.path)
+        .map_err(|e| miette::miette!("{}: {e}", args.path.display()))?;
+    if !meta.is_dir() {
+        miette::bail!(
+            help = "pass the repository's root directory",
+            "{}: not a directory",
+            args.path.display()
+        );
+    }
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| miette::miette!("thread pool: {e}"))?;
+    let display = args.path.to_string_lossy().to_string();
+    let opts = crate::AuditOptions {
+        include: globs(&args.include)?,
+        exclude: globs(&args.exclude)?,
+        display_root: &display,
+    };
+    let (report, _) = pool.install(|| crate::audit(&args.path, &set, &opts));
+    let text = match args.format {
+        Format::Json => report::json::render(&report),
+        Format::Text => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            report::text::render(&report, &report::text::Style { color })
+        }
+    };
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    Ok(if report.failed(args.fail_on) { 1 } else { 0 })
+}
+
+pub fn explain(set: &RuleSet, c: &rules::Check) -> String {
+    let s = &c.spec;
+    let mut o = String::new();
+    o.push_str(&format!("{}\n{}\n\n", c.full_id, s.title));
+    o.push_str(&format!(
+        "category: {}   severity: {}\n",
+        c.category(),
+        s.severity.as_str()
+    ));
+    if !s.references.is_empty() {
+        o.push_str(&format!("references: {}\n", s.references.join(", ")));
+    }
+    if !s.related.is_empty() {
+        let rel: Vec<String> = s
+            .related
+            .iter()
+            .map(|r| {
+                set.check(&r.value)
+                    .map(|c| c.full_id.clone())
+                    .unwrap_or_else(|| r.value.clone())
+            })
+            .collect();
+        o.push_str(&format!("related: {}\n", rel.join(", ")));
+    }
+    o.push_str(&format!("\nWhy it matters\n{}\n", indent(&s.why)));
+    o.push_str(&format!("\nPass\n{}\n", indent(&s.explain.pass)));
+    o.push_str(&format!("\nFail\n{}\n", indent(&s.explain.fail)));
+    o.push_str(&format!("\nSkip\n{}\n", indent(&s.explain.skip)));
+    o.push_str(&format!("\nRemediation\n{}\n", indent(&s.remediation)));
+    o
+}
+
+fn indent(s: &str) -> String {
+    s.trim()
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("  {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn debug_dump(set: &RuleSet, model: &crate::model::RepoModel, show: DebugWhat) -> String {
+    let mut o = String::new();
+    let fact_name = |i: usize| -> String {
+        set.facts.get(i).map(|f| f.id.clone()).unwrap_or_else(|| {
+            crate::model::BUILTIN_FACTS
+                .get(i - crate::model::BUILTIN_BASE)
+                .unwrap_or(&"?")
+                .to_string()
+        })
+    };
+    match show {
+        DebugWhat::Facts => {
+            for f in &model.facts {
+                let vals: Vec<String> = f
+                    .values
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "text" | "args" | "match"))
+                    .map(|(k, v)| format!("{k}={}", crate::source::shorten(v, 60)))
+                    .collect();
+                o.push_str(&format!(
+                    "{}:{} {} [{}] {}\n",
+                    f.loc.path,
+                    f.loc.line,
+                    fact_name(f.fact),
+                    model.units[f.unit].label(),
+                    vals.join(" ")
+                ));
+            }
+        }
+        DebugWhat::Entities => {
+            for e in &model.entities {
+                o.push_str(&format!(
+                    "{} ({}) kind={:?} aliases={:?}\n",
+                    e.name, e.key, e.kind, e.aliases
+                ));
+                for f in &e.fields {
+                    o.push_str(&format!(
+                        "    {} {} default={:?}\n",
+                        f.name, f.ty, f.default
+                    ));
+                }
+                for c in &e.constraints {
+                    o.push_str(&format!("    unique {:?}  {}\n", c.columns, c.loc.short()));
+                }
+            }
+        }
+        DebugWhat::Flows => {
+            for fl in &model.flows {
+                let u = &model.units[fl.root];
+                o.push_str(&format!(
+                    "flow {} {} kinds={:?} side={:?}\n",
+                    u.label(),
+                    u.loc.short(),
+                    fl.kinds,
+                    fl.side
+                ));
+                for e in &fl.events {
+                    let f = &model.facts[e.fact];
+                    o.push_str(&format!(
+                        "    {}{} {} tx={:?}\n",
+                        "  ".repeat(e.depth as usize),
+                        fact_name(f.fact),
+                        f.loc.short(),
+                        e.tx
+                    ));
+                }
+            }
+        }
+    }
+    o
+}

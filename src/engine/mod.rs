@@ -1,0 +1,813 @@
+//! Evaluates the checks' conditions against the repository model. Generic operators only:
+//! every check's logic is in its YAML.
+
+pub mod template;
+
+use crate::model::{FactRec, RepoModel, Side};
+use crate::rules::RuleSet;
+use crate::rules::spec::*;
+use crate::source::Location;
+use std::collections::{BTreeMap, BTreeSet};
+use template::{Binding, Item};
+
+/// What a condition found: whether it holds, the locations that show why, and bindings.
+#[derive(Debug, Default, Clone)]
+pub struct Found {
+    pub ok: bool,
+    pub evidence: Vec<Item>,
+    pub binds: BTreeMap<String, Binding>,
+}
+
+impl Found {
+    fn merge_binds(&mut self, other: &Found) {
+        for (k, v) in &other.binds {
+            let replace = match self.binds.get(k) {
+                None => true,
+                Some(old) => {
+                    old.items.is_empty()
+                        && old.failing.is_empty()
+                        && (!v.items.is_empty() || !v.failing.is_empty())
+                }
+            };
+            if replace {
+                self.binds.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+pub struct CheckResult {
+    pub verdict: Verdict,
+    pub detail: String,
+    pub evidence: Vec<Location>,
+}
+
+pub struct Engine<'a> {
+    pub model: &'a RepoModel,
+    pub rules: &'a RuleSet,
+}
+
+/// Evidence items shown per verdict.
+const MAX_EVIDENCE: usize = 5;
+
+pub fn evaluate(model: &RepoModel, rules: &RuleSet) -> Vec<CheckResult> {
+    let eng = Engine { model, rules };
+    let domain = eng.cond(&rules.model.booking_domain);
+    rules
+        .checks
+        .iter()
+        .map(|c| {
+            if !domain.ok {
+                return CheckResult {
+                    verdict: Verdict::Skip,
+                    detail: "no booking domain found (no booking entity and no booking write)"
+                        .into(),
+                    evidence: vec![],
+                };
+            }
+            eng.decide(&c.spec)
+        })
+        .collect()
+}
+
+/// Used while building flows: does flow `fi` satisfy a flow-kind definition?
+pub fn flow_kind_holds(model: &RepoModel, rules: &RuleSet, fi: usize, cond: &FlowCond) -> bool {
+    Engine { model, rules }.flow(fi, cond, 0).ok
+}
+
+impl<'a> Engine<'a> {
+    pub fn decide(&self, spec: &CheckSpec) -> CheckResult {
+        // Bindings accumulate over the outcomes tried, so a default outcome can name what
+        // earlier conditions found.
+        let mut seen = Found::default();
+        for o in &spec.decide {
+            let found = match &o.when {
+                Some(w) => self.cond(w),
+                None => Found {
+                    ok: true,
+                    ..Default::default()
+                },
+            };
+            let mut binds = found.binds.clone();
+            for (k, v) in &seen.binds {
+                let replace = binds
+                    .get(k)
+                    .is_none_or(|b| b.items.is_empty() && b.failing.is_empty() && b.m.is_none());
+                if replace {
+                    binds.insert(k.clone(), v.clone());
+                }
+            }
+            seen.merge_binds(&found);
+            if found.ok {
+                let found = Found { binds, ..found };
+                let detail = template::render(&o.detail.value, &found.binds);
+                let mut evidence: Vec<Location> = Vec::new();
+                for i in &found.evidence {
+                    if let Some(l) = &i.loc
+                        && !evidence.contains(l)
+                    {
+                        evidence.push(l.clone());
+                    }
+                }
+                if evidence.is_empty() {
+                    evidence = found
+                        .binds
+                        .values()
+                        .flat_map(|b| b.items.iter().chain(&b.failing))
+                        .filter_map(|i| i.loc.clone())
+                        .take(MAX_EVIDENCE)
+                        .collect();
+                }
+                evidence.truncate(MAX_EVIDENCE);
+                return CheckResult {
+                    verdict: o.verdict,
+                    detail,
+                    evidence,
+                };
+            }
+        }
+        unreachable!("validation guarantees a default outcome")
+    }
+
+    fn fact_matches(&self, sel: &Selector, f: &FactRec) -> bool {
+        if !sel.fact.items().iter().any(|r| r.index() == f.fact) {
+            return false;
+        }
+        self.fact_passes_filters(sel, f)
+    }
+
+    fn fact_passes_filters(&self, sel: &Selector, f: &FactRec) -> bool {
+        let side = self.model.side_of_fact(f);
+        match sel.side {
+            Side_::Server if side != Side::Server => return false,
+            Side_::Client if side != Side::Client => return false,
+            _ => {}
+        }
+        for (k, re) in &sel.where_ {
+            match f.value(k) {
+                Some(v) if re.is_match(v) => {}
+                _ => return false,
+            }
+        }
+        for (k, re) in &sel.unless {
+            if f.value(k).is_some_and(|v| re.is_match(v)) {
+                return false;
+            }
+        }
+        if let Some(kinds) = &sel.entity {
+            let Some(k) = self.model.entity_kind_of(f) else {
+                return false;
+            };
+            if !kinds.items().iter().any(|t| t.value == k) {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn fact_item(&self, f: &FactRec) -> Item {
+        let label = self
+            .rules
+            .facts
+            .get(f.fact)
+            .and_then(|d| d.label.as_ref())
+            .map(|t| fill_values(&t.value, &f.values))
+            .unwrap_or_else(|| {
+                crate::source::shorten(f.loc.snippet.lines().next().unwrap_or(""), 80)
+            });
+        Item {
+            label,
+            loc: Some(f.loc.clone()),
+            values: f.values.clone(),
+        }
+    }
+
+    fn matching_facts(&self, sel: &Selector) -> Vec<usize> {
+        let mut out: Vec<usize> = sel
+            .fact
+            .items()
+            .iter()
+            .flat_map(|r| self.model.facts_of(r.index()).iter().copied())
+            .filter(|&i| self.fact_passes_filters(sel, &self.model.facts[i]))
+            .collect();
+        out.sort_by(|a, b| self.model.facts[*a].loc.cmp(&self.model.facts[*b].loc));
+        out.dedup();
+        out
+    }
+
+    fn bind(&self, found: &mut Found, name: &Option<Text>, binding: Binding) {
+        if let Some(n) = name {
+            found.binds.insert(n.value.clone(), binding);
+        }
+    }
+
+    pub fn cond(&self, c: &Cond) -> Found {
+        match c {
+            Cond::All(cs) => {
+                let mut out = Found {
+                    ok: true,
+                    ..Default::default()
+                };
+                let mut failing = Vec::new();
+                for c in cs {
+                    let f = self.cond(c);
+                    out.merge_binds(&f);
+                    if f.ok {
+                        out.evidence.extend(f.evidence);
+                    } else {
+                        out.ok = false;
+                        failing.extend(f.evidence);
+                    }
+                }
+                if !out.ok {
+                    out.evidence = failing;
+                }
+                out
+            }
+            Cond::Any(cs) => {
+                let mut out = Found::default();
+                let mut all_ev = Vec::new();
+                for c in cs {
+                    let f = self.cond(c);
+                    out.merge_binds(&f);
+                    if f.ok && !out.ok {
+                        out.ok = true;
+                        out.evidence = f.evidence;
+                    } else if !f.ok {
+                        all_ev.extend(f.evidence);
+                    }
+                }
+                if !out.ok {
+                    out.evidence = all_ev;
+                }
+                out
+            }
+            Cond::Not(c) => {
+                let mut f = self.cond(c);
+                f.ok = !f.ok;
+                f
+            }
+            Cond::Always(b) => Found {
+                ok: *b,
+                ..Default::default()
+            },
+            Cond::Exists(sel) => {
+                let hits = self.matching_facts(sel);
+                let items: Vec<Item> = hits
+                    .iter()
+                    .map(|&i| self.fact_item(&self.model.facts[i]))
+                    .collect();
+                let mut out = Found {
+                    ok: !items.is_empty(),
+                    evidence: items.iter().take(MAX_EVIDENCE).cloned().collect(),
+                    ..Default::default()
+                };
+                self.bind(
+                    &mut out,
+                    &sel.bind,
+                    Binding {
+                        items,
+                        ..Default::default()
+                    },
+                );
+                out
+            }
+            Cond::Entity(ec) => self.entity(ec),
+            Cond::Ref(name) => self.cond(&self.rules.model.conditions[&name.value]),
+            Cond::EveryFact(e) => {
+                let hits = self.matching_facts(&e.of);
+                let mut good = Vec::new();
+                let mut bad = Vec::new();
+                for &i in &hits {
+                    let f = &self.model.facts[i];
+                    let ok = e
+                        .has
+                        .iter()
+                        .all(|(k, re)| f.value(k).is_some_and(|v| re.is_match(v)));
+                    if ok {
+                        good.push(self.fact_item(f))
+                    } else {
+                        bad.push(self.fact_item(f))
+                    }
+                }
+                let mut out = Found {
+                    ok: bad.is_empty(),
+                    ..Default::default()
+                };
+                out.evidence = if out.ok {
+                    good.iter().take(MAX_EVIDENCE).cloned().collect()
+                } else {
+                    bad.iter().take(MAX_EVIDENCE).cloned().collect()
+                };
+                let binding = Binding {
+                    n: Some(good.len()),
+                    m: Some(hits.len()),
+                    items: good,
+                    failing: bad,
+                };
+                self.bind(&mut out, &e.bind, binding);
+                out
+            }
+            Cond::EveryFlow(q) => self.quant(q, true),
+            Cond::SomeFlow(q) => self.quant(q, false),
+        }
+    }
+
+    fn entity(&self, ec: &EntityCond) -> Found {
+        let kinds: Vec<&str> = ec.kind.items().iter().map(|t| t.value.as_str()).collect();
+        let written: Option<BTreeSet<String>> = ec.written_by.as_ref().map(|sel| {
+            self.matching_facts(sel)
+                .iter()
+                .filter_map(|&i| self.model.facts[i].value("entity"))
+                .map(crate::model::entities::key)
+                .collect()
+        });
+        let mut items = Vec::new();
+        for e in &self.model.entities {
+            if !e.kind.as_deref().is_some_and(|k| kinds.contains(&k)) {
+                continue;
+            }
+            if let Some(w) = &written
+                && !w.contains(&e.key)
+            {
+                continue;
+            }
+            if ec.field.is_some() || ec.default.is_some() || ec.type_.is_some() {
+                for f in &e.fields {
+                    let ok = ec.field.as_ref().is_none_or(|re| re.is_match(&f.name))
+                        && ec.type_.as_ref().is_none_or(|re| re.is_match(&f.ty))
+                        && ec
+                            .default
+                            .as_ref()
+                            .is_none_or(|re| f.default.as_deref().is_some_and(|d| re.is_match(d)));
+                    if ok {
+                        let mut values = BTreeMap::new();
+                        values.insert("entity".into(), e.name.clone());
+                        values.insert("field".into(), f.name.clone());
+                        values.insert("type".into(), f.ty.clone());
+                        values.insert(
+                            "default".into(),
+                            f.default.clone().unwrap_or_else(|| "none".into()),
+                        );
+                        items.push(Item {
+                            label: format!("{}.{}", e.name, f.name),
+                            loc: Some(f.loc.clone()),
+                            values,
+                        });
+                    }
+                }
+            } else if let Some(re) = &ec.constraint {
+                for c in &e.constraints {
+                    if c.columns.iter().any(|col| re.is_match(col)) {
+                        let mut values = BTreeMap::new();
+                        values.insert("entity".into(), e.name.clone());
+                        values.insert("columns".into(), c.columns.join(", "));
+                        items.push(Item {
+                            label: crate::source::shorten(c.text.lines().next().unwrap_or(""), 80),
+                            loc: Some(c.loc.clone()),
+                            values,
+                        });
+                    }
+                }
+            } else {
+                let loc = e.loc.clone().or_else(|| {
+                    self.model
+                        .facts
+                        .iter()
+                        .find(|f| {
+                            f.value("entity")
+                                .is_some_and(|n| crate::model::entities::key(n) == e.key)
+                        })
+                        .map(|f| f.loc.clone())
+                });
+                let mut values = BTreeMap::new();
+                values.insert("entity".into(), e.name.clone());
+                items.push(Item {
+                    label: e.name.clone(),
+                    loc,
+                    values,
+                });
+            }
+        }
+        items.sort_by(|a, b| a.loc.cmp(&b.loc));
+        let mut out = Found {
+            ok: !items.is_empty(),
+            evidence: items.iter().take(MAX_EVIDENCE).cloned().collect(),
+            ..Default::default()
+        };
+        self.bind(
+            &mut out,
+            &ec.bind,
+            Binding {
+                items,
+                ..Default::default()
+            },
+        );
+        out
+    }
+
+    fn flow_label(&self, fi: usize) -> Item {
+        let flow = &self.model.flows[fi];
+        let u = &self.model.units[flow.root];
+        let mut label = u.label();
+        // Route-file handlers are named by their route (`POST app/api/bookings/[id]/cancel`).
+        if let Some(path) = self.route_path(flow.root)
+            && u.route.is_none()
+        {
+            let dir = path
+                .rsplit_once('/')
+                .map(|(d, f)| {
+                    if f.starts_with("route.") || f.starts_with("index.") {
+                        d
+                    } else {
+                        path.as_str()
+                    }
+                })
+                .unwrap_or(&path);
+            label = format!("{label} {dir}");
+        }
+        let mut values = BTreeMap::new();
+        values.insert("name".into(), label.clone());
+        Item {
+            label,
+            loc: Some(u.loc.clone()),
+            values,
+        }
+    }
+
+    fn quant(&self, q: &FlowQuant, every: bool) -> Found {
+        let kinds: Vec<&str> = q.kind.items().iter().map(|t| t.value.as_str()).collect();
+        let mut passing = Vec::new();
+        let mut failing = Vec::new();
+        let mut pass_ev = Vec::new();
+        let mut fail_ev = Vec::new();
+        let mut out = Found::default();
+        for (fi, flow) in self.model.flows.iter().enumerate() {
+            if !flow.kinds.iter().any(|k| kinds.contains(&k.as_str())) {
+                continue;
+            }
+            let side_ok = match q.side {
+                Side_::Server => flow.side == Side::Server,
+                Side_::Client => flow.side == Side::Client,
+                Side_::Any => true,
+            };
+            if !side_ok {
+                continue;
+            }
+            if let Some(w) = &q.where_
+                && !self.flow(fi, w, 0).ok
+            {
+                continue;
+            }
+            let f = self.flow(fi, &q.satisfies, 0);
+            out.merge_binds(&f);
+            let label = self.flow_label(fi);
+            if f.ok {
+                passing.push(label.clone());
+                pass_ev.extend(if f.evidence.is_empty() {
+                    vec![label]
+                } else {
+                    f.evidence
+                });
+            } else {
+                failing.push(label.clone());
+                let mut ev = vec![label];
+                ev.extend(f.evidence);
+                fail_ev.extend(ev);
+            }
+        }
+        let m = passing.len() + failing.len();
+        let n = passing.len();
+        out.ok = if every { failing.is_empty() } else { n > 0 };
+        out.evidence = if (every && !out.ok) || (!every && !out.ok && m > 0) {
+            fail_ev
+        } else {
+            pass_ev
+        };
+        out.evidence.truncate(MAX_EVIDENCE * 2);
+        let binding = Binding {
+            items: passing,
+            failing,
+            n: Some(n),
+            m: Some(m),
+        };
+        self.bind(&mut out, &q.bind, binding);
+        out
+    }
+
+    fn events_matching<'b>(
+        &'b self,
+        fi: usize,
+        sel: &'b Selector,
+    ) -> impl Iterator<Item = (usize, &'b crate::model::flows::Event)> + 'b {
+        self.model.flows[fi]
+            .events
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| self.fact_matches(sel, &self.model.facts[e.fact]))
+    }
+
+    fn pair_items(&self, a: usize, b: usize) -> Vec<Item> {
+        vec![
+            self.fact_item(&self.model.facts[a]),
+            self.fact_item(&self.model.facts[b]),
+        ]
+    }
+
+    /// Facts a `reach: imports` selector sees: the flow's files and the files they import.
+    fn reach_facts(&self, fi: usize, sel: &Selector) -> Vec<usize> {
+        let flow = &self.model.flows[fi];
+        let mut files: BTreeSet<usize> = flow.files.clone();
+        for &f in &flow.files {
+            files.extend(self.model.imported_files(f));
+        }
+        self.matching_facts(sel)
+            .into_iter()
+            .filter(|&i| files.contains(&self.model.facts[i].file))
+            .collect()
+    }
+
+    pub fn flow(&self, fi: usize, c: &FlowCond, depth: usize) -> Found {
+        let flow = &self.model.flows[fi];
+        match c {
+            FlowCond::All(cs) => {
+                let mut out = Found {
+                    ok: true,
+                    ..Default::default()
+                };
+                let mut failing = Vec::new();
+                for c in cs {
+                    let f = self.flow(fi, c, depth);
+                    out.merge_binds(&f);
+                    if f.ok {
+                        out.evidence.extend(f.evidence);
+                    } else {
+                        out.ok = false;
+                        failing.extend(f.evidence);
+                    }
+                }
+                if !out.ok {
+                    out.evidence = failing;
+                }
+                out
+            }
+            FlowCond::Any(cs) => {
+                let mut out = Found::default();
+                let mut all_ev = Vec::new();
+                for c in cs {
+                    let f = self.flow(fi, c, depth);
+                    out.merge_binds(&f);
+                    if f.ok {
+                        out.ok = true;
+                        out.evidence = f.evidence;
+                        break;
+                    }
+                    all_ev.extend(f.evidence);
+                }
+                if !out.ok {
+                    out.evidence = all_ev;
+                }
+                out
+            }
+            FlowCond::Not(c) => {
+                let mut f = self.flow(fi, c, depth);
+                f.ok = !f.ok;
+                f
+            }
+            FlowCond::Has(sel) => {
+                let hits: Vec<usize> = if sel.reach == Reach::Imports {
+                    let mut v: Vec<usize> =
+                        self.events_matching(fi, sel).map(|(_, e)| e.fact).collect();
+                    v.extend(self.reach_facts(fi, sel));
+                    v.sort();
+                    v.dedup();
+                    v
+                } else {
+                    let mut v: Vec<usize> =
+                        self.events_matching(fi, sel).map(|(_, e)| e.fact).collect();
+                    v.dedup();
+                    v
+                };
+                let items: Vec<Item> = hits
+                    .iter()
+                    .map(|&i| self.fact_item(&self.model.facts[i]))
+                    .collect();
+                let mut out = Found {
+                    ok: !items.is_empty(),
+                    evidence: items.iter().take(3).cloned().collect(),
+                    ..Default::default()
+                };
+                self.bind(
+                    &mut out,
+                    &sel.bind,
+                    Binding {
+                        items,
+                        ..Default::default()
+                    },
+                );
+                out
+            }
+            FlowCond::Before(p) | FlowCond::BeforeInTransaction(p) => {
+                let same_tx = matches!(c, FlowCond::BeforeInTransaction(_));
+                let firsts: Vec<(usize, &crate::model::flows::Event)> =
+                    self.events_matching(fi, &p.first).collect();
+                let thens: Vec<(usize, &crate::model::flows::Event)> =
+                    self.events_matching(fi, &p.then).collect();
+                let mut out = Found::default();
+                'outer: for (j, t) in &thens {
+                    for (i, f) in &firsts {
+                        if i < j && (!same_tx || (f.tx.is_some() && f.tx == t.tx)) {
+                            out.ok = true;
+                            out.evidence = self.pair_items(f.fact, t.fact);
+                            self.bind(
+                                &mut out,
+                                &p.first.bind,
+                                Binding {
+                                    items: vec![self.fact_item(&self.model.facts[f.fact])],
+                                    ..Default::default()
+                                },
+                            );
+                            self.bind(
+                                &mut out,
+                                &p.then.bind,
+                                Binding {
+                                    items: vec![self.fact_item(&self.model.facts[t.fact])],
+                                    ..Default::default()
+                                },
+                            );
+                            break 'outer;
+                        }
+                    }
+                }
+                if !out.ok {
+                    let first_items: Vec<Item> = firsts
+                        .iter()
+                        .map(|(_, e)| self.fact_item(&self.model.facts[e.fact]))
+                        .collect();
+                    let then_items: Vec<Item> = thens
+                        .iter()
+                        .map(|(_, e)| self.fact_item(&self.model.facts[e.fact]))
+                        .collect();
+                    out.evidence = then_items
+                        .iter()
+                        .take(2)
+                        .chain(first_items.iter().take(1))
+                        .cloned()
+                        .collect();
+                    self.bind(
+                        &mut out,
+                        &p.first.bind,
+                        Binding {
+                            items: first_items,
+                            ..Default::default()
+                        },
+                    );
+                    self.bind(
+                        &mut out,
+                        &p.then.bind,
+                        Binding {
+                            items: then_items,
+                            ..Default::default()
+                        },
+                    );
+                }
+                out
+            }
+            FlowCond::EachPreceded(p) => {
+                let firsts: Vec<usize> =
+                    self.events_matching(fi, &p.first).map(|(i, _)| i).collect();
+                let mut out = Found {
+                    ok: true,
+                    ..Default::default()
+                };
+                let mut thens = Vec::new();
+                for (j, t) in self.events_matching(fi, &p.then) {
+                    thens.push(self.fact_item(&self.model.facts[t.fact]));
+                    if !firsts.iter().any(|&i| i < j) && out.ok {
+                        out.ok = false;
+                        out.evidence = vec![self.fact_item(&self.model.facts[t.fact])];
+                    }
+                }
+                if out.ok {
+                    out.evidence = thens.iter().take(2).cloned().collect();
+                }
+                self.bind(
+                    &mut out,
+                    &p.then.bind,
+                    Binding {
+                        items: thens,
+                        ..Default::default()
+                    },
+                );
+                out
+            }
+            FlowCond::Named(re) => {
+                let u = &self.model.units[flow.root];
+                let ok = re.is_match(&u.label())
+                    || u.route.as_deref().is_some_and(|r| re.is_match(r))
+                    || self.route_path(flow.root).is_some_and(|p| re.is_match(&p));
+                Found {
+                    ok,
+                    evidence: vec![self.flow_label(fi)],
+                    ..Default::default()
+                }
+            }
+            FlowCond::Path(re) => {
+                let u = &self.model.units[flow.root];
+                let ok = re.is_match(&self.model.files[u.file].rel);
+                Found {
+                    ok,
+                    evidence: vec![self.flow_label(fi)],
+                    ..Default::default()
+                }
+            }
+            FlowCond::WritesOutsideTransaction(w) => {
+                let writes: Vec<&crate::model::flows::Event> = self
+                    .events_matching(fi, &w.writes)
+                    .map(|(_, e)| e)
+                    .collect();
+                let mut out = Found::default();
+                'pairs: for (a, ea) in writes.iter().enumerate() {
+                    for eb in &writes[a + 1..] {
+                        let same_scope = ea.tx.is_some() && ea.tx == eb.tx;
+                        let fa = &self.model.facts[ea.fact];
+                        let fb = &self.model.facts[eb.fact];
+                        let distinct_ok = !w.distinct
+                            || fa.value("entity").map(crate::model::entities::key)
+                                != fb.value("entity").map(crate::model::entities::key);
+                        if !same_scope && distinct_ok && (ea.fact != eb.fact || !w.distinct) {
+                            out.ok = true;
+                            out.evidence = self.pair_items(ea.fact, eb.fact);
+                            break 'pairs;
+                        }
+                    }
+                }
+                let items: Vec<Item> = if out.ok {
+                    out.evidence.clone()
+                } else {
+                    writes
+                        .iter()
+                        .map(|e| self.fact_item(&self.model.facts[e.fact]))
+                        .collect()
+                };
+                if !out.ok {
+                    out.evidence = items.iter().take(2).cloned().collect();
+                }
+                self.bind(
+                    &mut out,
+                    &w.writes.bind,
+                    Binding {
+                        items,
+                        ..Default::default()
+                    },
+                );
+                out
+            }
+            FlowCond::Always(b) => Found {
+                ok: *b,
+                evidence: vec![self.flow_label(fi)],
+                ..Default::default()
+            },
+            FlowCond::Kind(k) => {
+                if !flow.kinds.is_empty() || depth > 4 {
+                    return Found {
+                        ok: flow.kinds.contains(&k.value),
+                        ..Default::default()
+                    };
+                }
+                let def = &self.rules.model.flow_kinds[&k.value];
+                let mut f = self.flow(fi, def, depth + 1);
+                f.evidence.clear();
+                f
+            }
+        }
+    }
+
+    /// Next.js-style route files name the route their handlers serve.
+    fn route_path(&self, unit: usize) -> Option<String> {
+        let rel = &self.model.files[self.model.units[unit].file].rel;
+        self.rules
+            .model
+            .route_files
+            .is_match(rel)
+            .then(|| rel.clone())
+    }
+}
+
+type Side_ = crate::rules::spec::Side;
+
+fn fill_values(t: &str, values: &BTreeMap<String, String>) -> String {
+    let re = crate::rules::compile::placeholder_re();
+    let s = re.replace_all(t, |c: &regex::Captures| {
+        values
+            .get(&c[1])
+            .map(|v| {
+                crate::source::shorten(
+                    v.split_whitespace().collect::<Vec<_>>().join(" ").as_str(),
+                    60,
+                )
+            })
+            .unwrap_or_default()
+    });
+    s.into_owned()
+}

@@ -1,0 +1,671 @@
+//! The structure of one TS/JS file: its functions ("units"), the calls inside them, its
+//! imports and re-exports. One iterative pass over the tree, so deep nesting cannot overflow.
+
+use tree_sitter::Node;
+
+/// A top-level function-like node (nested functions belong to their outermost unit).
+/// Unit 0 of every file is the module itself.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub name: String,
+    /// The class or object literal the unit is a member of.
+    pub container: Option<String>,
+    /// The route it serves, from a router call or a decorator (`POST /bookings`).
+    pub route: Option<String>,
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub params: Vec<String>,
+    pub is_module: bool,
+    pub default_export: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub unit: usize,
+    pub pos: usize,
+    pub name: String,
+    pub receiver: Option<String>,
+    /// The argument list's text, shortened: used to see a transaction client passed along.
+    pub args: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub local: String,
+    /// The exported name, `default`, or `*` for a namespace or CommonJS module object.
+    pub imported: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReExport {
+    /// The name exported here, or `*`.
+    pub name: String,
+    pub imported: String,
+    pub source: String,
+}
+
+/// A handler passed by reference to a router: `router.post('/x', createBooking)`.
+#[derive(Debug, Clone)]
+pub struct RouteRef {
+    pub route: String,
+    pub target: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CodeFile {
+    pub units: Vec<Unit>,
+    pub calls: Vec<Call>,
+    pub imports: Vec<Import>,
+    pub reexports: Vec<ReExport>,
+    pub route_refs: Vec<RouteRef>,
+    pub default_export_name: Option<String>,
+    pub use_client: bool,
+    pub use_server: bool,
+}
+
+impl CodeFile {
+    /// The unit a byte offset belongs to (0, the module, when in no function).
+    pub fn unit_at(&self, pos: usize) -> usize {
+        // Units after the module are disjoint and sorted by start.
+        let rest = &self.units[1..];
+        let i = rest.partition_point(|u| u.start <= pos);
+        if i > 0 && pos < rest[i - 1].end { i } else { 0 }
+    }
+}
+
+const FUNCTION_KINDS: &[&str] = &[
+    "function_declaration",
+    "generator_function_declaration",
+    "function_expression",
+    "function",
+    "arrow_function",
+    "method_definition",
+    "generator_function",
+];
+
+const ROUTE_METHODS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "del", "all", "route", "options", "head",
+];
+
+fn text<'a>(n: Node, src: &'a str) -> &'a str {
+    src.get(n.byte_range()).unwrap_or("")
+}
+
+fn short(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+fn unquote(s: &str) -> String {
+    s.trim_matches(|c| c == '\'' || c == '"' || c == '`')
+        .to_string()
+}
+
+pub fn extract(root: Node, src: &str) -> CodeFile {
+    let mut file = CodeFile::default();
+    file.units.push(Unit {
+        name: "<module>".into(),
+        container: None,
+        route: None,
+        start: 0,
+        end: src.len(),
+        line: 1,
+        params: vec![],
+        is_module: true,
+        default_export: false,
+    });
+    directives(root, src, &mut file);
+    let mut open: Option<(usize, usize)> = None; // (end byte, unit index) of the open unit
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if let Some((end, _)) = open
+            && node.start_byte() >= end
+        {
+            open = None;
+        }
+        let kind = node.kind();
+        if open.is_none() && FUNCTION_KINDS.contains(&kind) {
+            let unit = describe_unit(node, src);
+            file.units.push(unit);
+            open = Some((node.end_byte(), file.units.len() - 1));
+        }
+        let current = open.map(|(_, u)| u).unwrap_or(0);
+        match kind {
+            "call_expression" => record_call(node, src, current, &mut file),
+            "import_statement" => record_import(node, src, &mut file),
+            "export_statement" => record_export(node, src, &mut file),
+            "variable_declarator" => record_require(node, src, &mut file),
+            _ => {}
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return file;
+            }
+        }
+    }
+}
+
+fn directives(root: Node, src: &str, file: &mut CodeFile) {
+    let mut c = root.walk();
+    for child in root.named_children(&mut c) {
+        match child.kind() {
+            "expression_statement" => {
+                let t = text(child, src).trim().trim_end_matches(';');
+                match unquote(t).as_str() {
+                    "use client" => file.use_client = true,
+                    "use server" => file.use_server = true,
+                    _ => {}
+                }
+            }
+            "comment" | "hash_bang_line" => {}
+            _ => break,
+        }
+    }
+}
+
+fn describe_unit(node: Node, src: &str) -> Unit {
+    let mut name = None;
+    let mut container = None;
+    let mut route = None;
+    let mut default_export = false;
+    if let Some(n) = node.child_by_field_name("name") {
+        name = Some(unquote(text(n, src)));
+    }
+    if node.kind() == "method_definition" {
+        route = decorator_route(node, src);
+        let (c, prefix) = enclosing_container(node, src);
+        container = c;
+        if let (Some(r), Some(p)) = (&route, prefix) {
+            route = Some(format!("{r} {p}"));
+        }
+    }
+    // Climb through wrappers to find a declarator, pair or router call that names the unit.
+    let mut p = node.parent();
+    let mut steps = 0;
+    while let Some(parent) = p {
+        steps += 1;
+        if steps > 10 || name.is_some() && container.is_some() {
+            break;
+        }
+        match parent.kind() {
+            "variable_declarator" => {
+                if name.is_none() {
+                    name = parent
+                        .child_by_field_name("name")
+                        .map(|n| text(n, src).to_string());
+                }
+                break;
+            }
+            "pair" => {
+                if name.is_none() {
+                    name = parent
+                        .child_by_field_name("key")
+                        .map(|n| unquote(text(n, src)));
+                }
+                container = object_owner(parent, src);
+                break;
+            }
+            "public_field_definition" | "field_definition" | "property_definition" => {
+                if name.is_none() {
+                    name = parent
+                        .child_by_field_name("name")
+                        .or(parent.child_by_field_name("property"))
+                        .map(|n| text(n, src).to_string());
+                }
+                container = enclosing_container(parent, src).0;
+                break;
+            }
+            "assignment_expression" => {
+                if name.is_none() {
+                    let left = parent
+                        .child_by_field_name("left")
+                        .map(|n| text(n, src))
+                        .unwrap_or("");
+                    name = Some(left.rsplit('.').next().unwrap_or(left).to_string());
+                }
+                break;
+            }
+            "export_statement" => {
+                default_export = text(parent, src).starts_with("export default");
+                break;
+            }
+            "arguments" => {
+                if route.is_none()
+                    && let Some(call) = parent.parent()
+                {
+                    route = router_route(call, parent, src);
+                }
+            }
+            "call_expression"
+            | "member_expression"
+            | "await_expression"
+            | "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression" => {}
+            _ => break,
+        }
+        p = parent.parent();
+    }
+    if let Some(parent) = node.parent()
+        && parent.kind() == "export_statement"
+    {
+        default_export |= text(parent, src).starts_with("export default");
+    }
+    let params = node
+        .child_by_field_name("parameters")
+        .or_else(|| node.child_by_field_name("parameter"))
+        .map(|p| param_names(p, src))
+        .unwrap_or_default();
+    let name = name
+        .or_else(|| route.clone())
+        .unwrap_or_else(|| "<anonymous>".into());
+    Unit {
+        name,
+        container,
+        route,
+        start: node.start_byte(),
+        end: node.end_byte(),
+        line: node.start_position().row + 1,
+        params,
+        is_module: false,
+        default_export,
+    }
+}
+
+fn param_names(params: Node, src: &str) -> Vec<String> {
+    if params.kind() == "identifier" {
+        return vec![text(params, src).to_string()];
+    }
+    let mut out = Vec::new();
+    let mut c = params.walk();
+    for p in params.named_children(&mut c) {
+        let target = p.child_by_field_name("pattern").unwrap_or(p);
+        if target.kind() == "identifier" {
+            out.push(text(target, src).to_string());
+        }
+    }
+    out
+}
+
+/// The class (or object literal variable) a member sits in, and the class's route prefix.
+fn enclosing_container(node: Node, src: &str) -> (Option<String>, Option<String>) {
+    let mut p = node.parent();
+    while let Some(parent) = p {
+        match parent.kind() {
+            "class_declaration" | "class" | "abstract_class_declaration" => {
+                let name = parent
+                    .child_by_field_name("name")
+                    .map(|n| text(n, src).to_string());
+                let mut prefix = None;
+                let mut c = parent.walk();
+                for d in parent.children(&mut c).filter(|d| d.kind() == "decorator") {
+                    let t = text(d, src);
+                    if let Some(rest) = t.strip_prefix("@Controller(") {
+                        prefix = Some(unquote(rest.trim_end_matches(')').trim()));
+                    }
+                }
+                return (name, prefix);
+            }
+            "object" => return (object_owner(parent, src), None),
+            _ => {}
+        }
+        p = parent.parent();
+    }
+    (None, None)
+}
+
+fn object_owner(node: Node, src: &str) -> Option<String> {
+    let mut p = node.parent();
+    let mut steps = 0;
+    while let Some(parent) = p {
+        steps += 1;
+        if steps > 6 {
+            return None;
+        }
+        match parent.kind() {
+            "variable_declarator" => {
+                return parent
+                    .child_by_field_name("name")
+                    .map(|n| text(n, src).to_string());
+            }
+            "pair" => {
+                return parent
+                    .child_by_field_name("key")
+                    .map(|n| unquote(text(n, src)));
+            }
+            "program" | "statement_block" | "class_body" => return None,
+            _ => {}
+        }
+        p = parent.parent();
+    }
+    None
+}
+
+/// NestJS-style method decorators: `@Post(':id/cancel')` gives `POST :id/cancel`.
+fn decorator_route(method: Node, src: &str) -> Option<String> {
+    let mut routes = Vec::new();
+    let mut sib = method.prev_named_sibling();
+    while let Some(s) = sib {
+        if s.kind() != "decorator" {
+            break;
+        }
+        routes.push(text(s, src).to_string());
+        sib = s.prev_named_sibling();
+    }
+    let mut c = method.walk();
+    for d in method.children(&mut c).filter(|d| d.kind() == "decorator") {
+        routes.push(text(d, src).to_string());
+    }
+    routes.iter().find_map(|d| {
+        let d = d.trim_start_matches('@');
+        let (verb, rest) = d.split_once('(')?;
+        let verb_l = verb.to_ascii_lowercase();
+        if ["get", "post", "put", "patch", "delete", "all"].contains(&verb_l.as_str()) {
+            Some(format!(
+                "{} {}",
+                verb.to_ascii_uppercase(),
+                unquote(rest.trim_end_matches(')').trim())
+            ))
+        } else if [
+            "messagepattern",
+            "eventpattern",
+            "cron",
+            "onevent",
+            "process",
+        ]
+        .contains(&verb_l.as_str())
+        {
+            Some(format!(
+                "{verb} {}",
+                unquote(rest.trim_end_matches(')').trim())
+            ))
+        } else {
+            None
+        }
+    })
+}
+
+/// `router.post('/bookings', ...)`: the route a callback argument serves.
+fn router_route(call: Node, args: Node, src: &str) -> Option<String> {
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let callee = call.child_by_field_name("function")?;
+    let method = match callee.kind() {
+        "member_expression" => text(callee.child_by_field_name("property")?, src),
+        "identifier" => text(callee, src),
+        _ => return None,
+    };
+    let first = args.named_child(0)?;
+    if !matches!(first.kind(), "string" | "template_string") {
+        return None;
+    }
+    let m = method.to_ascii_lowercase();
+    if ROUTE_METHODS.contains(&m.as_str())
+        || m.starts_with("on")
+        || m == "schedule"
+        || m == "handle"
+    {
+        Some(format!(
+            "{} {}",
+            method.to_ascii_uppercase(),
+            unquote(text(first, src))
+        ))
+    } else {
+        None
+    }
+}
+
+fn record_call(node: Node, src: &str, unit: usize, file: &mut CodeFile) {
+    let Some(callee) = node.child_by_field_name("function") else {
+        return;
+    };
+    let args_node = node.child_by_field_name("arguments");
+    let (name, receiver) = match callee.kind() {
+        "identifier" => (text(callee, src).to_string(), None),
+        "member_expression" => {
+            let Some(prop) = callee.child_by_field_name("property") else {
+                return;
+            };
+            let obj = callee
+                .child_by_field_name("object")
+                .map(|o| short(text(o, src), 120));
+            (text(prop, src).to_string(), obj)
+        }
+        _ => return,
+    };
+    if name == "require" {
+        return;
+    }
+    if let Some(args) = args_node {
+        record_route_refs(node, callee, args, src, file);
+    }
+    file.calls.push(Call {
+        unit,
+        pos: node.start_byte(),
+        name,
+        receiver,
+        args: args_node
+            .map(|a| short(text(a, src), 300))
+            .unwrap_or_default(),
+    });
+}
+
+fn record_route_refs(_call: Node, callee: Node, args: Node, src: &str, file: &mut CodeFile) {
+    let method = match callee.kind() {
+        "member_expression" => callee
+            .child_by_field_name("property")
+            .map(|p| text(p, src))
+            .unwrap_or(""),
+        _ => return,
+    };
+    if !ROUTE_METHODS.contains(&method.to_ascii_lowercase().as_str()) {
+        return;
+    }
+    let Some(first) = args.named_child(0) else {
+        return;
+    };
+    if !matches!(first.kind(), "string" | "template_string") {
+        return;
+    }
+    let route = format!(
+        "{} {}",
+        method.to_ascii_uppercase(),
+        unquote(text(first, src))
+    );
+    let mut c = args.walk();
+    for a in args.named_children(&mut c).skip(1) {
+        if matches!(a.kind(), "identifier" | "member_expression") {
+            file.route_refs.push(RouteRef {
+                route: route.clone(),
+                target: text(a, src).to_string(),
+            });
+        }
+    }
+}
+
+fn record_import(node: Node, src: &str, file: &mut CodeFile) {
+    let Some(source) = node
+        .child_by_field_name("source")
+        .map(|s| unquote(text(s, src)))
+    else {
+        return;
+    };
+    let mut c = node.walk();
+    for child in node.named_children(&mut c) {
+        if child.kind() != "import_clause" {
+            continue;
+        }
+        let mut cc = child.walk();
+        for part in child.named_children(&mut cc) {
+            match part.kind() {
+                "identifier" => file.imports.push(Import {
+                    local: text(part, src).into(),
+                    imported: "default".into(),
+                    source: source.clone(),
+                }),
+                "namespace_import" => {
+                    if let Some(id) = part.named_child(0) {
+                        file.imports.push(Import {
+                            local: text(id, src).into(),
+                            imported: "*".into(),
+                            source: source.clone(),
+                        });
+                    }
+                }
+                "named_imports" => {
+                    let mut sc = part.walk();
+                    for spec in part
+                        .named_children(&mut sc)
+                        .filter(|s| s.kind() == "import_specifier")
+                    {
+                        let name = spec
+                            .child_by_field_name("name")
+                            .map(|n| text(n, src).to_string())
+                            .unwrap_or_default();
+                        let local = spec
+                            .child_by_field_name("alias")
+                            .map(|n| text(n, src).to_string())
+                            .unwrap_or_else(|| name.clone());
+                        file.imports.push(Import {
+                            local,
+                            imported: name,
+                            source: source.clone(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn record_export(node: Node, src: &str, file: &mut CodeFile) {
+    let source = node
+        .child_by_field_name("source")
+        .map(|s| unquote(text(s, src)));
+    let t = text(node, src);
+    if let Some(source) = source {
+        let mut c = node.walk();
+        let mut any_clause = false;
+        for child in node.named_children(&mut c) {
+            if child.kind() == "export_clause" {
+                any_clause = true;
+                let mut sc = child.walk();
+                for spec in child
+                    .named_children(&mut sc)
+                    .filter(|s| s.kind() == "export_specifier")
+                {
+                    let name = spec
+                        .child_by_field_name("name")
+                        .map(|n| text(n, src).to_string())
+                        .unwrap_or_default();
+                    let alias = spec
+                        .child_by_field_name("alias")
+                        .map(|n| text(n, src).to_string())
+                        .unwrap_or_else(|| name.clone());
+                    file.reexports.push(ReExport {
+                        name: alias,
+                        imported: name,
+                        source: source.clone(),
+                    });
+                }
+            }
+        }
+        if !any_clause {
+            file.reexports.push(ReExport {
+                name: "*".into(),
+                imported: "*".into(),
+                source,
+            });
+        }
+    } else if t.starts_with("export default")
+        && let Some(v) = node.child_by_field_name("value")
+        && v.kind() == "identifier"
+    {
+        file.default_export_name = Some(text(v, src).to_string());
+    }
+}
+
+/// `const x = require('./y')` and `const { a, b } = require('./y')`.
+fn record_require(node: Node, src: &str, file: &mut CodeFile) {
+    let Some(value) = node.child_by_field_name("value") else {
+        return;
+    };
+    if value.kind() != "call_expression" {
+        return;
+    }
+    let callee = value
+        .child_by_field_name("function")
+        .map(|f| text(f, src))
+        .unwrap_or("");
+    if callee != "require" {
+        return;
+    }
+    let Some(source) = value
+        .child_by_field_name("arguments")
+        .and_then(|a| a.named_child(0))
+        .filter(|a| a.kind() == "string")
+        .map(|a| unquote(text(a, src)))
+    else {
+        return;
+    };
+    let Some(name) = node.child_by_field_name("name") else {
+        return;
+    };
+    match name.kind() {
+        "identifier" => file.imports.push(Import {
+            local: text(name, src).into(),
+            imported: "*".into(),
+            source,
+        }),
+        "object_pattern" => {
+            let mut c = name.walk();
+            for p in name.named_children(&mut c) {
+                match p.kind() {
+                    "shorthand_property_identifier_pattern" => {
+                        let n = text(p, src).to_string();
+                        file.imports.push(Import {
+                            local: n.clone(),
+                            imported: n,
+                            source: source.clone(),
+                        });
+                    }
+                    "pair_pattern" => {
+                        let k = p
+                            .child_by_field_name("key")
+                            .map(|n| text(n, src).to_string())
+                            .unwrap_or_default();
+                        let v = p
+                            .child_by_field_name("value")
+                            .map(|n| text(n, src).to_string())
+                            .unwrap_or_default();
+                        file.imports.push(Import {
+                            local: v,
+                            imported: k,
+                            source: source.clone(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}

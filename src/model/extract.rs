@@ -1,0 +1,444 @@
+//! Per-file work, run in parallel: read, parse, run the fact queries, extract the code
+//! structure. The tree is dropped before returning; only facts and structure are kept.
+
+use super::code::{self, CodeFile};
+use crate::lang::Lang;
+use crate::report::Diagnostic;
+use crate::rules::{RuleSet, Variant};
+use crate::source::{Location, SourceText};
+use crate::walk::FileEntry;
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+use tree_sitter::{Parser, QueryCursor, StreamingIterator};
+
+/// Values longer than this are cut: predicates see the whole text, the model keeps a prefix.
+const MAX_VALUE_BYTES: usize = 4096;
+/// Lines longer than this mark a minified or generated file, which is skipped.
+const MAX_LINE_BYTES: usize = 20_000;
+const PARSE_BUDGET: Duration = Duration::from_secs(10);
+
+/// One fact found in a file.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub fact: usize,
+    pub start: usize,
+    pub end: usize,
+    /// The region a `role: transaction` fact covers (its `@scope` capture, else the match).
+    pub scope: (usize, usize),
+    pub loc: Location,
+    /// File-local unit index (0 = module level).
+    pub unit: usize,
+    pub values: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    pub name: Option<String>,
+    pub entries: Vec<String>,
+}
+
+pub struct ParsedFile {
+    pub hits: Vec<Hit>,
+    pub code: Option<CodeFile>,
+    pub unit_locs: Vec<Location>,
+    pub manifest: Option<Manifest>,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl ParsedFile {
+    fn empty(diags: Vec<Diagnostic>) -> Self {
+        ParsedFile {
+            hits: vec![],
+            code: None,
+            unit_locs: vec![],
+            manifest: None,
+            diags,
+        }
+    }
+}
+
+/// Index of the built-in `dependency` fact (package.json).
+pub const DEPENDENCY_FACT: usize = super::BUILTIN_BASE;
+
+pub fn read_text(entry: &FileEntry) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(&entry.abs)
+        .map_err(|e| Diagnostic::warning(&entry.rel, format!("could not read: {e}")))?;
+    if bytes.contains(&0) {
+        return Err(Diagnostic::note(
+            &entry.rel,
+            "skipped: binary content (NUL bytes)",
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Diagnostic::warning(&entry.rel, format!("skipped: not valid UTF-8 ({e})")))?;
+    if text.lines().any(|l| l.len() > MAX_LINE_BYTES) {
+        return Err(Diagnostic::note(
+            &entry.rel,
+            format!("skipped: a line over {MAX_LINE_BYTES} bytes (minified or generated)"),
+        ));
+    }
+    Ok(text)
+}
+
+pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> ParsedFile {
+    let text = match read_text(entry) {
+        Ok(t) => t,
+        Err(d) => return ParsedFile::empty(vec![d]),
+    };
+    let src = SourceText::new(text);
+    if entry.lang == Lang::Manifest {
+        return manifest(entry, &src);
+    }
+    let grammar = entry.lang.grammar().expect("parsed language");
+    if parser.set_language(&grammar).is_err() {
+        return ParsedFile::empty(vec![Diagnostic::warning(
+            &entry.rel,
+            "grammar could not be loaded",
+        )]);
+    }
+    let started = Instant::now();
+    let mut progress = |_: &tree_sitter::ParseState| {
+        if started.elapsed() > PARSE_BUDGET {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let bytes = src.text.as_bytes();
+    let tree = parser.parse_with_options(
+        &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
+        None,
+        Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
+    );
+    parser.reset();
+    let Some(tree) = tree else {
+        return ParsedFile::empty(vec![Diagnostic::warning(
+            &entry.rel,
+            format!("skipped: parsing took over {}s", PARSE_BUDGET.as_secs()),
+        )]);
+    };
+    let root = tree.root_node();
+    let mut diags = Vec::new();
+    if root.has_error() && entry.lang != Lang::Sql {
+        let line = first_error_line(root).unwrap_or(1);
+        diags.push(Diagnostic::warning(
+            &entry.rel,
+            format!("syntax errors from line {line}: facts from the parts that parse still count"),
+        ));
+    }
+    let code = entry.lang.is_code().then(|| code::extract(root, &src.text));
+    let mut hits = Vec::new();
+    for (fi, fact) in rules.facts.iter().enumerate() {
+        for v in &fact.variants {
+            if let Some(scan) = &v.spec.scan
+                && v.spec.langs.contains(&entry.lang)
+            {
+                run_scan(fi, v, scan.regex(), &src, entry, code.as_ref(), &mut hits);
+            }
+            if let Some(q) = v.queries.get(&entry.lang) {
+                run_query(fi, v, q, root, &src, entry, code.as_ref(), &mut hits);
+            }
+        }
+    }
+    hits.sort_by_key(|h| (h.start, h.fact, h.end));
+    hits.dedup_by_key(|h| (h.start, h.end, h.fact));
+    let unit_locs = code
+        .as_ref()
+        .map(|c| {
+            c.units
+                .iter()
+                .map(|u| location(entry, &src, u.start, u.end))
+                .collect()
+        })
+        .unwrap_or_default();
+    ParsedFile {
+        hits,
+        code,
+        unit_locs,
+        manifest: None,
+        diags,
+    }
+}
+
+fn first_error_line(root: tree_sitter::Node) -> Option<usize> {
+    let mut c = root.walk();
+    loop {
+        let n = c.node();
+        if n.is_error() || n.is_missing() {
+            return Some(n.start_position().row + 1);
+        }
+        if n.has_error() && c.goto_first_child() {
+            continue;
+        }
+        loop {
+            if c.goto_next_sibling() {
+                break;
+            }
+            if !c.goto_parent() {
+                return None;
+            }
+        }
+    }
+}
+
+pub fn location(entry: &FileEntry, src: &SourceText, start: usize, end: usize) -> Location {
+    let (line, column) = src.position(start);
+    let (end_line, _) = src.position(end.saturating_sub(1).max(start));
+    Location {
+        path: entry.rel.clone(),
+        line,
+        column,
+        end_line,
+        snippet: src.snippet(line, end_line),
+    }
+}
+
+fn cut(s: &str) -> String {
+    if s.len() <= MAX_VALUE_BYTES {
+        return s.to_string();
+    }
+    let mut end = MAX_VALUE_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_query(
+    fi: usize,
+    fact: &Variant,
+    q: &crate::rules::CompiledQuery,
+    root: tree_sitter::Node,
+    src: &SourceText,
+    entry: &FileEntry,
+    code: Option<&CodeFile>,
+    hits: &mut Vec<Hit>,
+) {
+    let spec = &fact.spec;
+    let names = q.query.capture_names();
+    let scope_idx = q.query.capture_index_for_name("scope");
+    let mut cursor = QueryCursor::new();
+    cursor.set_match_limit(4096);
+    let text = src.text.as_str();
+    let mut matches = cursor.matches(&q.query, root, text.as_bytes());
+    'matches: while let Some(m) = matches.next() {
+        let mut caps: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut match_node = None;
+        let mut scope = None;
+        for c in m.captures() {
+            let name = names[c.index as usize];
+            caps.entry(name)
+                .or_insert_with(|| text.get(c.node.byte_range()).unwrap_or(""));
+            if c.index == q.match_capture && match_node.is_none() {
+                match_node = Some(c.node);
+            }
+            if Some(c.index) == scope_idx && scope.is_none() {
+                scope = Some(c.node.byte_range());
+            }
+        }
+        let Some(node) = match_node.or_else(|| m.captures().first().map(|c| c.node)) else {
+            continue;
+        };
+        let whole = text.get(node.byte_range()).unwrap_or("");
+        caps.insert("text", whole);
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        if let Some(re) = spec.call.as_ref().or(spec.string.as_ref()) {
+            let target = if spec.call.is_some() {
+                caps.get("callee").copied().unwrap_or("")
+            } else {
+                whole
+            };
+            let Some(c) = re.regex().captures(target) else {
+                continue;
+            };
+            named_groups(re.regex(), &c, &mut values);
+        }
+        for (cap, re) in &spec.matches {
+            let Some(c) = re
+                .regex()
+                .captures(caps.get(cap.as_str()).copied().unwrap_or(""))
+            else {
+                continue 'matches;
+            };
+            named_groups(re.regex(), &c, &mut values);
+        }
+        for (cap, re) in &spec.not_match {
+            if re.is_match(caps.get(cap.as_str()).copied().unwrap_or("")) {
+                continue 'matches;
+            }
+        }
+        for (name, prop) in &spec.props {
+            let from = caps.get(prop.from.as_str()).copied().unwrap_or("");
+            if let Some(c) = prop
+                .regex
+                .items()
+                .iter()
+                .find_map(|re| re.regex().captures(from))
+            {
+                let v = match &prop.value {
+                    Some(v) => v.clone(),
+                    None => c
+                        .get(1)
+                        .or_else(|| c.get(0))
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default(),
+                };
+                values.insert(name.clone(), cut(&v));
+            }
+        }
+        for (name, t) in &caps {
+            if *name != "text" {
+                values.entry((*name).to_string()).or_insert_with(|| cut(t));
+            }
+        }
+        values.insert("text".into(), cut(whole));
+        let (start, end) = (node.start_byte(), node.end_byte());
+        let scope = scope.map(|r| (r.start, r.end)).unwrap_or((start, end));
+        hits.push(Hit {
+            fact: fi,
+            start,
+            end,
+            scope,
+            loc: location(entry, src, start, end),
+            unit: code.map(|c| c.unit_at(start)).unwrap_or(0),
+            values,
+        });
+    }
+}
+
+/// Regex matches over the whole text; bounded so a pathological file cannot flood the model.
+fn run_scan(
+    fi: usize,
+    fact: &Variant,
+    re: &regex::Regex,
+    src: &SourceText,
+    entry: &FileEntry,
+    code: Option<&CodeFile>,
+    hits: &mut Vec<Hit>,
+) {
+    for c in re.captures_iter(&src.text).take(2000) {
+        let m = c.get(0).expect("group 0");
+        let mut values = BTreeMap::new();
+        named_groups(re, &c, &mut values);
+        for (name, prop) in &fact.spec.props {
+            let from = if prop.from == "match" || prop.from == "text" {
+                m.as_str()
+            } else {
+                values.get(&prop.from).map(String::as_str).unwrap_or("")
+            };
+            if let Some(pc) = prop
+                .regex
+                .items()
+                .iter()
+                .find_map(|r| r.regex().captures(from))
+            {
+                let v = match &prop.value {
+                    Some(v) => v.clone(),
+                    None => pc
+                        .get(1)
+                        .or_else(|| pc.get(0))
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default(),
+                };
+                values.insert(name.clone(), cut(&v));
+            }
+        }
+        values.insert("text".into(), cut(m.as_str()));
+        hits.push(Hit {
+            fact: fi,
+            start: m.start(),
+            end: m.end(),
+            scope: (m.start(), m.end()),
+            loc: location(entry, src, m.start(), m.end()),
+            unit: code.map(|c| c.unit_at(m.start())).unwrap_or(0),
+            values,
+        });
+    }
+}
+
+fn named_groups(re: &regex::Regex, c: &regex::Captures, values: &mut BTreeMap<String, String>) {
+    for name in re.capture_names().flatten() {
+        if let Some(m) = c.name(name) {
+            values.insert(name.to_string(), cut(m.as_str()));
+        }
+    }
+}
+
+fn manifest(entry: &FileEntry, src: &SourceText) -> ParsedFile {
+    let json: serde_json::Value = match serde_json::from_str(&src.text) {
+        Ok(v) => v,
+        Err(e) => {
+            return ParsedFile::empty(vec![Diagnostic::warning(
+                &entry.rel,
+                format!("malformed package.json, dependencies not read: {e}"),
+            )]);
+        }
+    };
+    let mut hits = Vec::new();
+    for section in [
+        "dependencies",
+        "devDependencies",
+        "peerDependencies",
+        "optionalDependencies",
+    ] {
+        let Some(deps) = json.get(section).and_then(|d| d.as_object()) else {
+            continue;
+        };
+        for name in deps.keys() {
+            let needle = format!("\"{name}\"");
+            let start = src
+                .text
+                .find(&format!("\"{section}\""))
+                .and_then(|s| src.text[s..].find(&needle).map(|i| s + i))
+                .unwrap_or(0);
+            let mut values = BTreeMap::new();
+            values.insert("name".to_string(), name.clone());
+            values.insert("section".to_string(), section.to_string());
+            values.insert(
+                "text".to_string(),
+                format!("{name}@{}", deps[name].as_str().unwrap_or("")),
+            );
+            hits.push(Hit {
+                fact: DEPENDENCY_FACT,
+                start,
+                end: start + needle.len(),
+                scope: (start, start),
+                loc: location(entry, src, start, start + needle.len()),
+                unit: 0,
+                values,
+            });
+        }
+    }
+    let mut entries = Vec::new();
+    for key in ["source", "module", "main", "types"] {
+        if let Some(s) = json.get(key).and_then(|v| v.as_str()) {
+            entries.push(s.to_string());
+        }
+    }
+    if let Some(s) = json.pointer("/exports/.").and_then(|v| {
+        v.as_str().map(String::from).or_else(|| {
+            v.get("import")
+                .or(v.get("default"))
+                .or(v.get("types"))
+                .and_then(|x| x.as_str())
+                .map(String::from)
+        })
+    }) {
+        entries.insert(0, s);
+    } else if let Some(s) = json.get("exports").and_then(|v| v.as_str()) {
+        entries.insert(0, s.to_string());
+    }
+    let manifest = Manifest {
+        name: json.get("name").and_then(|n| n.as_str()).map(String::from),
+        entries,
+    };
+    ParsedFile {
+        hits,
+        code: None,
+        unit_locs: vec![],
+        manifest: Some(manifest),
+        diags: vec![],
+    }
+}

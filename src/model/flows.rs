@@ -1,0 +1,291 @@
+//! Flows: a root function and the repository functions it calls (to MAX_DEPTH), as one
+//! ordered sequence of fact events, each knowing the transaction scope it runs in.
+
+use super::{RepoModel, Side};
+use crate::rules::RuleSet;
+use crate::rules::spec::Role;
+use std::collections::BTreeSet;
+
+/// How deep calls are followed from a root (CHECKS.md asks for at least 3).
+pub const MAX_DEPTH: usize = 6;
+/// Events kept per flow: bounds time and memory on call graphs that fan out.
+pub const MAX_EVENTS: usize = 4000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Event {
+    /// Index into `RepoModel::facts`.
+    pub fact: usize,
+    /// Transaction region the event runs inside, if any.
+    pub tx: Option<usize>,
+    pub depth: u8,
+}
+
+pub struct Flow {
+    pub root: usize,
+    pub events: Vec<Event>,
+    pub kinds: BTreeSet<String>,
+    pub side: Side,
+    /// Files of the functions the flow runs through.
+    pub files: BTreeSet<usize>,
+}
+
+/// A transaction scope: a byte range in one unit, optionally bound to a client parameter
+/// (`$transaction(async (tx) => ...)`: only writes through `tx` are inside).
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub unit: usize,
+    pub start: usize,
+    pub end: usize,
+    pub client: Option<String>,
+}
+
+enum Item {
+    Fact { fact: usize, tx: Option<usize> },
+    Call { target: usize, tx: Option<usize> },
+}
+
+pub fn build(model: &mut RepoModel, rules: &RuleSet) {
+    let regions = regions(model, rules);
+    let items = unit_items(model, &regions);
+    let reach = reaches_facts(model, &items);
+    let mut has_caller = vec![false; model.units.len()];
+    for (u, edges) in model.calls.iter().enumerate() {
+        if model.units[u].is_module {
+            continue;
+        }
+        for e in edges {
+            has_caller[e.target] = true;
+        }
+    }
+    let mut flows = Vec::new();
+    for root in 0..model.units.len() {
+        let is_code = model.files[model.units[root].file].code.is_some();
+        if has_caller[root] || !reach[root] || !is_code {
+            continue;
+        }
+        let mut events = Vec::new();
+        let mut files = BTreeSet::new();
+        let mut stack = vec![root];
+        let module = model.units[root].is_module;
+        expand(
+            model,
+            &items,
+            &reach,
+            root,
+            0,
+            None,
+            module,
+            &mut stack,
+            &mut events,
+            &mut files,
+        );
+        if events.is_empty() {
+            continue;
+        }
+        let side = model.files[model.units[root].file].side;
+        flows.push(Flow {
+            root,
+            events,
+            kinds: BTreeSet::new(),
+            side,
+            files,
+        });
+    }
+    model.flows = flows;
+    let kinds: Vec<BTreeSet<String>> = (0..model.flows.len())
+        .map(|fi| {
+            rules
+                .model
+                .flow_kinds
+                .iter()
+                .filter(|(_, cond)| crate::engine::flow_kind_holds(model, rules, fi, cond))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .collect();
+    for (f, k) in model.flows.iter_mut().zip(kinds) {
+        f.kinds = k;
+    }
+    model.regions = regions;
+}
+
+fn regions(model: &RepoModel, rules: &RuleSet) -> Vec<Region> {
+    let mut out = Vec::new();
+    for f in &model.facts {
+        let Some(def) = rules.facts.get(f.fact) else {
+            continue;
+        };
+        if def.role != Role::Transaction {
+            continue;
+        }
+        let end = match &def.until {
+            Some(until) => model
+                .facts_of(until.index())
+                .iter()
+                .map(|&i| &model.facts[i])
+                .filter(|g| g.unit == f.unit && g.start > f.start)
+                .map(|g| g.start)
+                .min()
+                .unwrap_or_else(|| unit_end(model, f.unit)),
+            None => f.scope.1,
+        };
+        let start = if def.until.is_some() {
+            f.start
+        } else {
+            f.scope.0
+        };
+        out.push(Region {
+            unit: f.unit,
+            start,
+            end,
+            client: f.value("client").map(String::from),
+        });
+    }
+    out.sort_by_key(|r| (r.unit, r.start, std::cmp::Reverse(r.end)));
+    out
+}
+
+fn unit_end(model: &RepoModel, unit: usize) -> usize {
+    let u = &model.units[unit];
+    model.files[u.file]
+        .code
+        .as_ref()
+        .map(|c| c.units[u.local].end)
+        .unwrap_or(usize::MAX)
+}
+
+/// The innermost region of `unit` containing `pos` that admits an access through `client`.
+fn region_at(
+    regions: &[Region],
+    unit: usize,
+    pos: usize,
+    admits: impl Fn(&Region) -> bool,
+) -> Option<usize> {
+    let lo = regions.partition_point(|r| r.unit < unit);
+    let hi = regions.partition_point(|r| r.unit <= unit);
+    (lo..hi)
+        .rev()
+        .find(|&i| regions[i].start <= pos && pos < regions[i].end && admits(&regions[i]))
+}
+
+fn unit_items(model: &RepoModel, regions: &[Region]) -> Vec<Vec<(usize, Item)>> {
+    let mut items: Vec<Vec<(usize, Item)>> = (0..model.units.len()).map(|_| Vec::new()).collect();
+    for (i, f) in model.facts.iter().enumerate() {
+        let client = f.value("client");
+        let tx = region_at(regions, f.unit, f.start, |r| match (&r.client, client) {
+            (Some(rc), Some(c)) => rc == c || c.starts_with(&format!("{rc}.")),
+            _ => true,
+        });
+        items[f.unit].push((f.start, Item::Fact { fact: i, tx }));
+    }
+    for (u, edges) in model.calls.iter().enumerate() {
+        for e in edges {
+            let tx = region_at(regions, u, e.pos, |r| match &r.client {
+                Some(c) => mentions(&e.args, c),
+                None => true,
+            });
+            items[u].push((
+                e.pos,
+                Item::Call {
+                    target: e.target,
+                    tx,
+                },
+            ));
+        }
+    }
+    for list in &mut items {
+        list.sort_by_key(|(p, _)| *p);
+    }
+    items
+}
+
+fn mentions(text: &str, ident: &str) -> bool {
+    text.match_indices(ident).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + ident.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+/// Whether a unit, or anything it calls, holds a fact (calls elsewhere need not be expanded).
+fn reaches_facts(model: &RepoModel, items: &[Vec<(usize, Item)>]) -> Vec<bool> {
+    let n = model.units.len();
+    let mut reach: Vec<bool> = items
+        .iter()
+        .map(|l| l.iter().any(|(_, i)| matches!(i, Item::Fact { .. })))
+        .collect();
+    // Propagate backwards along call edges until nothing changes (bounded by n rounds).
+    let mut changed = true;
+    let mut rounds = 0;
+    while changed && rounds < n + 1 {
+        changed = false;
+        rounds += 1;
+        for u in 0..n {
+            if reach[u] {
+                continue;
+            }
+            if model.calls[u].iter().any(|e| reach[e.target]) {
+                reach[u] = true;
+                changed = true;
+            }
+        }
+    }
+    reach
+}
+
+#[allow(clippy::too_many_arguments)]
+fn expand(
+    model: &RepoModel,
+    items: &[Vec<(usize, Item)>],
+    reach: &[bool],
+    unit: usize,
+    depth: usize,
+    inherited: Option<usize>,
+    module_only: bool,
+    stack: &mut Vec<usize>,
+    out: &mut Vec<Event>,
+    files: &mut BTreeSet<usize>,
+) {
+    files.insert(model.units[unit].file);
+    let params = &model.units[unit].params;
+    for (_, item) in &items[unit] {
+        if out.len() >= MAX_EVENTS {
+            return;
+        }
+        match item {
+            Item::Fact { fact, tx } => {
+                let f = &model.facts[*fact];
+                let inherit = match f.value("client") {
+                    None => true,
+                    Some(c) => params.iter().any(|p| p == c.split('.').next().unwrap_or(c)),
+                };
+                let tx = tx.or(if inherit { inherited } else { None });
+                out.push(Event {
+                    fact: *fact,
+                    tx,
+                    depth: depth as u8,
+                });
+            }
+            Item::Call { target, tx } => {
+                if module_only || depth >= MAX_DEPTH || !reach[*target] || stack.contains(target) {
+                    continue;
+                }
+                stack.push(*target);
+                expand(
+                    model,
+                    items,
+                    reach,
+                    *target,
+                    depth + 1,
+                    tx.or(inherited),
+                    false,
+                    stack,
+                    out,
+                    files,
+                );
+                stack.pop();
+            }
+        }
+    }
+}

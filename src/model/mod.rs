@@ -1,0 +1,267 @@
+//! The repository model: every fact, the functions and the call graph, schema entities and
+//! flows. Built once from the per-file extraction; checks only read it.
+
+pub mod code;
+pub mod entities;
+pub mod extract;
+pub mod flows;
+pub mod resolve;
+
+use crate::lang::Lang;
+use crate::report::Diagnostic;
+use crate::rules::RuleSet;
+use crate::source::Location;
+use crate::walk::FileEntry;
+use code::CodeFile;
+use entities::Entity;
+use extract::{Manifest, ParsedFile};
+use flows::Flow;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// Facts the engine provides itself, addressable from rules like YAML facts.
+pub const BUILTIN_FACTS: &[&str] = &["dependency"];
+pub const BUILTIN_BASE: usize = 1 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Server,
+    Client,
+}
+
+pub struct FileInfo {
+    pub rel: String,
+    pub lang: Lang,
+    pub side: Side,
+    pub code: Option<CodeFile>,
+    /// Global index of this file's unit 0.
+    pub unit_base: usize,
+    pub manifest: Option<Manifest>,
+}
+
+pub struct UnitInfo {
+    pub file: usize,
+    pub local: usize,
+    pub name: String,
+    pub container: Option<String>,
+    pub route: Option<String>,
+    pub loc: Location,
+    pub params: Vec<String>,
+    pub is_module: bool,
+}
+
+impl UnitInfo {
+    /// How a flow rooted here is named in details.
+    pub fn label(&self) -> String {
+        let mut s = match &self.container {
+            Some(c) => format!("{c}.{}", self.name),
+            None => self.name.clone(),
+        };
+        if let Some(r) = &self.route
+            && !s.contains(r.as_str())
+        {
+            s.push_str(&format!(" [{r}]"));
+        }
+        s
+    }
+}
+
+/// One fact in the repository.
+pub struct FactRec {
+    pub fact: usize,
+    pub file: usize,
+    pub unit: usize,
+    pub start: usize,
+    pub end: usize,
+    pub scope: (usize, usize),
+    pub loc: Location,
+    pub values: BTreeMap<String, String>,
+}
+
+impl FactRec {
+    pub fn value(&self, k: &str) -> Option<&str> {
+        self.values.get(k).map(String::as_str)
+    }
+}
+
+pub struct RepoModel {
+    pub files: Vec<FileInfo>,
+    pub units: Vec<UnitInfo>,
+    pub facts: Vec<FactRec>,
+    pub by_fact: HashMap<usize, Vec<usize>>,
+    pub entities: Vec<Entity>,
+    pub entity_by_key: HashMap<String, usize>,
+    /// Resolved call edges per unit: (call position, target unit, call index in file).
+    pub calls: Vec<Vec<resolve::Edge>>,
+    pub flows: Vec<Flow>,
+    pub regions: Vec<flows::Region>,
+    /// Files each file imports (resolved inside the repository).
+    pub imports: Vec<Vec<usize>>,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl RepoModel {
+    pub fn facts_of(&self, fact: usize) -> &[usize] {
+        self.by_fact.get(&fact).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn imported_files(&self, file: usize) -> &[usize] {
+        self.imports.get(file).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn side_of_fact(&self, f: &FactRec) -> Side {
+        self.files[f.file].side
+    }
+
+    /// The kind of the entity a fact's `entity` value names, if any.
+    pub fn entity_kind_of(&self, f: &FactRec) -> Option<&str> {
+        let name = f.value("entity")?;
+        let e = self.entity_by_key.get(&entities::key(name))?;
+        self.entities[*e].kind.as_deref()
+    }
+}
+
+pub fn build(
+    root: &std::path::Path,
+    entries: &[FileEntry],
+    rules: &RuleSet,
+    mut diags: Vec<Diagnostic>,
+) -> RepoModel {
+    let parsed: Vec<ParsedFile> = entries
+        .par_iter()
+        .map_init(tree_sitter::Parser::new, |parser, e| {
+            extract::extract_file(e, rules, parser)
+        })
+        .collect();
+    let _ = root;
+    let mut files = Vec::with_capacity(entries.len());
+    let mut units = Vec::new();
+    let mut facts = Vec::new();
+    for (fi, (entry, p)) in entries.iter().zip(parsed).enumerate() {
+        diags.extend(p.diags);
+        let side = side_of(entry, p.code.as_ref(), rules);
+        let unit_base = units.len();
+        if let Some(code) = &p.code {
+            for (li, u) in code.units.iter().enumerate() {
+                units.push(UnitInfo {
+                    file: fi,
+                    local: li,
+                    name: u.name.clone(),
+                    container: u.container.clone(),
+                    route: u.route.clone(),
+                    loc: p.unit_locs[li].clone(),
+                    params: u.params.clone(),
+                    is_module: u.is_module,
+                });
+            }
+        } else {
+            units.push(UnitInfo {
+                file: fi,
+                local: 0,
+                name: "<module>".into(),
+                container: None,
+                route: None,
+                loc: Location {
+                    path: entry.rel.clone(),
+                    line: 1,
+                    column: 1,
+                    end_line: 1,
+                    snippet: String::new(),
+                },
+                params: vec![],
+                is_module: true,
+            });
+        }
+        for h in p.hits {
+            facts.push(FactRec {
+                fact: h.fact,
+                file: fi,
+                unit: unit_base + h.unit,
+                start: h.start,
+                end: h.end,
+                scope: h.scope,
+                loc: h.loc,
+                values: h.values,
+            });
+        }
+        files.push(FileInfo {
+            rel: entry.rel.clone(),
+            lang: entry.lang,
+            side,
+            code: p.code,
+            unit_base,
+            manifest: p.manifest,
+        });
+    }
+    normalize_writes(&mut facts, rules);
+    let mut model = RepoModel {
+        files,
+        units,
+        facts,
+        by_fact: HashMap::new(),
+        entities: vec![],
+        entity_by_key: HashMap::new(),
+        calls: vec![],
+        flows: vec![],
+        regions: vec![],
+        imports: vec![],
+        diags,
+    };
+    model.reindex();
+    entities::build(&mut model, rules);
+    resolve::resolve_calls(&mut model);
+    flows::build(&mut model, rules);
+    model
+}
+
+impl RepoModel {
+    fn reindex(&mut self) {
+        self.by_fact.clear();
+        for (i, f) in self.facts.iter().enumerate() {
+            self.by_fact.entry(f.fact).or_default().push(i);
+        }
+    }
+}
+
+fn side_of(entry: &FileEntry, code: Option<&CodeFile>, rules: &RuleSet) -> Side {
+    let m = &rules.model;
+    if let Some(c) = code {
+        if c.use_server {
+            return Side::Server;
+        }
+        if c.use_client {
+            return Side::Client;
+        }
+    }
+    if m.server_paths.is_match(&entry.rel) {
+        return Side::Server;
+    }
+    if m.client_paths.is_match(&entry.rel)
+        || entry.rel.ends_with(".tsx")
+        || entry.rel.ends_with(".jsx")
+    {
+        return Side::Client;
+    }
+    Side::Server
+}
+
+/// A fact with `entity` and `op` values is a write; `write` gets the op's normalized kind.
+fn normalize_writes(facts: &mut [FactRec], rules: &RuleSet) {
+    for f in facts {
+        let Some(op) = f.values.get("op") else {
+            continue;
+        };
+        if !f.values.contains_key("entity") {
+            continue;
+        }
+        let kind = rules
+            .model
+            .write_ops
+            .iter()
+            .find(|(_, re)| re.is_match(op))
+            .map(|(k, _)| k.clone());
+        if let Some(k) = kind {
+            f.values.insert("write".into(), k);
+        }
+    }
+}

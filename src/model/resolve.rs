@@ -1,0 +1,498 @@
+//! Resolves calls to the repository's own functions: through imports (relative paths,
+//! `@/`/`~/` aliases, workspace packages, re-exports), `this.method()`, injected services
+//! named after their class, and as a last resort a name that is unique in the repository.
+
+use super::RepoModel;
+use std::collections::{HashMap, HashSet};
+
+/// A resolved call: the call's position in its unit, and the unit it reaches.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub pos: usize,
+    pub target: usize,
+    pub args: String,
+}
+
+const EXTS: &[&str] = &["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"];
+
+/// Names too common to link by uniqueness alone.
+const COMMON: &[&str] = &[
+    "create",
+    "update",
+    "delete",
+    "remove",
+    "find",
+    "findOne",
+    "findMany",
+    "findFirst",
+    "findUnique",
+    "save",
+    "insert",
+    "upsert",
+    "query",
+    "execute",
+    "handle",
+    "handler",
+    "process",
+    "run",
+    "get",
+    "set",
+    "send",
+    "init",
+    "start",
+    "stop",
+    "validate",
+    "parse",
+    "format",
+    "main",
+    "default",
+    "then",
+    "catch",
+    "call",
+    "apply",
+    "count",
+    "exec",
+    "list",
+    "load",
+    "fetch",
+    "post",
+    "patch",
+    "put",
+    "use",
+    "map",
+    "filter",
+    "reduce",
+    "toString",
+];
+
+struct Index<'a> {
+    model: &'a RepoModel,
+    by_path: HashMap<&'a str, usize>,
+    packages: Vec<(String, usize)>,
+    by_name: HashMap<&'a str, Vec<usize>>,
+    classes: HashMap<String, Vec<usize>>,
+}
+
+pub fn resolve_calls(model: &mut RepoModel) {
+    let edges = {
+        let ix = Index::new(model);
+        let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); model.units.len()];
+        for (fi, file) in model.files.iter().enumerate() {
+            let Some(code) = &file.code else { continue };
+            for call in &code.calls {
+                let caller = file.unit_base + call.unit;
+                if let Some(target) = ix.resolve_call(fi, call)
+                    && target != caller
+                {
+                    edges[caller].push(Edge {
+                        pos: call.pos,
+                        target,
+                        args: call.args.clone(),
+                    });
+                }
+            }
+        }
+        edges
+    };
+    // Routes registered by reference name their handler.
+    let mut routes = Vec::new();
+    {
+        let ix = Index::new(model);
+        for (fi, file) in model.files.iter().enumerate() {
+            let Some(code) = &file.code else { continue };
+            for r in &code.route_refs {
+                let (recv, name) = match r.target.rsplit_once('.') {
+                    Some((a, b)) => (Some(a.to_string()), b.to_string()),
+                    None => (None, r.target.clone()),
+                };
+                let call = super::code::Call {
+                    unit: 0,
+                    pos: 0,
+                    name,
+                    receiver: recv,
+                    args: String::new(),
+                };
+                if let Some(t) = ix.resolve_call(fi, &call) {
+                    routes.push((t, r.route.clone()));
+                }
+            }
+        }
+    }
+    for (t, r) in routes {
+        if model.units[t].route.is_none() {
+            model.units[t].route = Some(r);
+        }
+    }
+    model.calls = edges;
+    let imported: Vec<Vec<usize>> = {
+        let ix = Index::new(model);
+        model
+            .files
+            .iter()
+            .enumerate()
+            .map(|(fi, f)| {
+                let Some(code) = &f.code else { return vec![] };
+                let mut v: Vec<usize> = code
+                    .imports
+                    .iter()
+                    .map(|i| &i.source)
+                    .chain(code.reexports.iter().map(|r| &r.source))
+                    .filter_map(|s| ix.module(fi, s))
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            })
+            .collect()
+    };
+    model.imports = imported;
+}
+
+/// Words of an identifier, singular and lowercase: `bookingsService` -> `booking service`.
+pub fn words_key(name: &str) -> String {
+    let name = name.trim_start_matches('_');
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    for c in name.chars() {
+        if (c.is_uppercase() && !cur.is_empty()) || c == '_' || c == '-' {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            if c == '_' || c == '-' {
+                continue;
+            }
+        }
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+        .iter()
+        .map(|w| super::entities::singular(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl<'a> Index<'a> {
+    fn new(model: &'a RepoModel) -> Self {
+        let by_path = model
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.rel.as_str(), i))
+            .collect();
+        let mut packages = Vec::new();
+        for (i, f) in model.files.iter().enumerate() {
+            if let Some(m) = &f.manifest
+                && let Some(n) = &m.name
+            {
+                packages.push((n.clone(), i));
+            }
+        }
+        packages.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut classes: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, u) in model.units.iter().enumerate() {
+            if u.is_module {
+                continue;
+            }
+            by_name.entry(u.name.as_str()).or_default().push(i);
+            if let Some(c) = &u.container {
+                classes.entry(words_key(c)).or_default().push(i);
+            }
+        }
+        Index {
+            model,
+            by_path,
+            packages,
+            by_name,
+            classes,
+        }
+    }
+
+    fn file_exists(&self, p: &str) -> Option<usize> {
+        self.by_path.get(p).copied()
+    }
+
+    fn try_file(&self, base: &str) -> Option<usize> {
+        if let Some(f) = self.file_exists(base)
+            && self.model.files[f].code.is_some()
+        {
+            return Some(f);
+        }
+        let stem = base
+            .strip_suffix(".js")
+            .or_else(|| base.strip_suffix(".mjs"))
+            .unwrap_or(base);
+        for e in EXTS {
+            if let Some(f) = self.file_exists(&format!("{stem}.{e}")) {
+                return Some(f);
+            }
+        }
+        for e in EXTS {
+            if let Some(f) = self.file_exists(&format!("{base}/index.{e}")) {
+                return Some(f);
+            }
+        }
+        None
+    }
+
+    /// The file an import specifier names, seen from `from` (a file index).
+    fn module(&self, from: usize, spec: &str) -> Option<usize> {
+        let rel = &self.model.files[from].rel;
+        let dir = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        if spec.starts_with('.') {
+            return self.try_file(&normalize(&join(dir, spec)));
+        }
+        if let Some(rest) = spec
+            .strip_prefix("@/")
+            .or_else(|| spec.strip_prefix("~/"))
+            .or_else(|| spec.strip_prefix("#/"))
+        {
+            return self.from_ancestors(dir, rest);
+        }
+        for (name, mf) in &self.packages {
+            if spec == name || spec.starts_with(&format!("{name}/")) {
+                let pdir = self.model.files[*mf]
+                    .rel
+                    .rsplit_once('/')
+                    .map(|(d, _)| d)
+                    .unwrap_or("");
+                let sub = spec[name.len()..].trim_start_matches('/');
+                if sub.is_empty() {
+                    let m = self.model.files[*mf].manifest.as_ref()?;
+                    for entry in &m.entries {
+                        let p = normalize(&join(pdir, entry));
+                        if let Some(f) = self.try_file(&p) {
+                            return Some(f);
+                        }
+                        // Built output is not scanned: map dist/x.js back to src/x.ts.
+                        let src = p
+                            .replacen("/dist/", "/src/", 1)
+                            .replacen("/lib/", "/src/", 1);
+                        if let Some(f) = self.try_file(src.trim_end_matches(".d.ts")) {
+                            return Some(f);
+                        }
+                    }
+                    return self
+                        .try_file(&join(pdir, "src/index"))
+                        .or_else(|| self.try_file(&join(pdir, "index")));
+                }
+                return self
+                    .try_file(&join(pdir, &format!("src/{sub}")))
+                    .or_else(|| self.try_file(&join(pdir, sub)));
+            }
+        }
+        // baseUrl-style imports such as `lib/booking` or `src/lib/booking`.
+        if spec.contains('/') && !spec.starts_with('@') {
+            return self.from_ancestors(dir, spec);
+        }
+        None
+    }
+
+    fn from_ancestors(&self, dir: &str, rest: &str) -> Option<usize> {
+        let mut d = dir.to_string();
+        loop {
+            for base in [join(&d, &format!("src/{rest}")), join(&d, rest)] {
+                if let Some(f) = self.try_file(&base) {
+                    return Some(f);
+                }
+            }
+            if d.is_empty() {
+                return None;
+            }
+            d = d
+                .rsplit_once('/')
+                .map(|(a, _)| a.to_string())
+                .unwrap_or_default();
+        }
+    }
+
+    /// A top-level function exported (or defined) as `name` by a file, following re-exports.
+    fn export(
+        &self,
+        file: usize,
+        name: &str,
+        member: Option<&str>,
+        depth: usize,
+        seen: &mut HashSet<usize>,
+    ) -> Option<usize> {
+        if depth > 6 || !seen.insert(file) {
+            return None;
+        }
+        let info = &self.model.files[file];
+        let code = info.code.as_ref()?;
+        let base = info.unit_base;
+        let find_local = |n: &str| -> Option<usize> {
+            match member {
+                Some(m) => code
+                    .units
+                    .iter()
+                    .position(|u| u.container.as_deref() == Some(n) && u.name == m),
+                None => code
+                    .units
+                    .iter()
+                    .position(|u| !u.is_module && u.container.is_none() && u.name == n),
+            }
+        };
+        if name == "default" || name == "*" {
+            if let Some(m) = member
+                && name == "*"
+                && let Some(i) = code.units.iter().position(|u| !u.is_module && u.name == m)
+            {
+                return Some(base + i);
+            }
+            if name == "default" {
+                if let Some(i) = code.units.iter().position(|u| u.default_export) {
+                    return Some(
+                        base + member
+                            .and_then(|m| code.units.iter().position(|u| u.name == m))
+                            .unwrap_or(i),
+                    );
+                }
+                if let Some(dn) = &code.default_export_name
+                    && let Some(i) = find_local(dn)
+                {
+                    return Some(base + i);
+                }
+                if let Some(m) = member
+                    && let Some(i) = code.units.iter().position(|u| !u.is_module && u.name == m)
+                {
+                    return Some(base + i);
+                }
+            }
+        } else if let Some(i) = find_local(name) {
+            return Some(base + i);
+        }
+        for re in &code.reexports {
+            if re.name == name || re.name == "*" {
+                let inner = if re.name == "*" {
+                    name
+                } else {
+                    re.imported.as_str()
+                };
+                if let Some(m) = self.module(file, &re.source)
+                    && let Some(u) = self.export(m, inner, member, depth + 1, seen)
+                {
+                    return Some(u);
+                }
+            }
+        }
+        // An imported-then-exported binding: `import { x } from './a'; export { x }`.
+        if let Some(imp) = code.imports.iter().find(|i| i.local == name)
+            && let Some(m) = self.module(file, &imp.source)
+        {
+            return self.export(m, &imp.imported, member, depth + 1, seen);
+        }
+        None
+    }
+
+    fn resolve_call(&self, file: usize, call: &super::code::Call) -> Option<usize> {
+        let info = &self.model.files[file];
+        let code = info.code.as_ref()?;
+        let base = info.unit_base;
+        let caller = &code.units[call.unit];
+        match call.receiver.as_deref() {
+            None => {
+                if let Some(i) = code
+                    .units
+                    .iter()
+                    .position(|u| !u.is_module && u.container.is_none() && u.name == call.name)
+                {
+                    return Some(base + i);
+                }
+                if let Some(imp) = code.imports.iter().find(|i| i.local == call.name) {
+                    let m = self.module(file, &imp.source)?;
+                    return self.export(m, &imp.imported, None, 0, &mut HashSet::new());
+                }
+                self.unique(&call.name)
+            }
+            Some("this") | Some("super") => {
+                let c = caller.container.as_deref();
+                code.units
+                    .iter()
+                    .position(|u| {
+                        !u.is_module && u.container.as_deref() == c && u.name == call.name
+                    })
+                    .map(|i| base + i)
+                    .or_else(|| {
+                        self.by_class(caller.container.as_deref().unwrap_or(""), &call.name)
+                    })
+            }
+            Some(recv) => {
+                let root = recv.split(['.', '(', '[']).next().unwrap_or(recv);
+                if root == recv
+                    && let Some(imp) = code.imports.iter().find(|i| i.local == root)
+                {
+                    let m = self.module(file, &imp.source)?;
+                    let mut seen = HashSet::new();
+                    return match imp.imported.as_str() {
+                        "*" | "default" => self
+                            .export(m, &imp.imported, Some(&call.name), 0, &mut seen)
+                            .or_else(|| self.export(m, &call.name, None, 0, &mut HashSet::new())),
+                        name => self
+                            .export(m, name, Some(&call.name), 0, &mut seen)
+                            .or_else(|| self.by_class(name, &call.name)),
+                    };
+                }
+                // Same-file object literal or class instance: `bookingService.create()`.
+                if let Some(i) = code
+                    .units
+                    .iter()
+                    .position(|u| u.container.as_deref() == Some(recv) && u.name == call.name)
+                {
+                    return Some(base + i);
+                }
+                let last = recv.rsplit('.').next().unwrap_or(recv);
+                self.by_class(last, &call.name)
+                    .or_else(|| self.unique(&call.name))
+            }
+        }
+    }
+
+    /// `this.bookingsService.create()` reaches `BookingsService.create` (or `BookingService`).
+    fn by_class(&self, receiver: &str, method: &str) -> Option<usize> {
+        if receiver.is_empty() {
+            return None;
+        }
+        let key = words_key(receiver);
+        let units = self.classes.get(&key)?;
+        let hits: Vec<usize> = units
+            .iter()
+            .copied()
+            .filter(|u| self.model.units[*u].name == method)
+            .collect();
+        (hits.len() == 1).then(|| hits[0])
+    }
+
+    fn unique(&self, name: &str) -> Option<usize> {
+        if name.len() < 6 || COMMON.contains(&name) {
+            return None;
+        }
+        let units = self.by_name.get(name)?;
+        (units.len() == 1).then(|| units[0])
+    }
+}
+
+fn join(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}

@@ -1,0 +1,103 @@
+//! The human report: per check, verdict, severity, detail, quoted evidence, and the fix
+//! when it fails; then counts and the score.
+
+use super::{Level, Report};
+use crate::rules::spec::Verdict;
+use std::fmt::Write;
+
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+pub fn render(report: &Report, style: &Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} - {} ({} files)",
+        report.tool.name, report.tool.version, report.root, report.summary.files_scanned
+    );
+    let mut category = "";
+    for c in &report.checks {
+        if c.category != category {
+            category = &c.category;
+            let _ = writeln!(out, "\n{}", style.paint("1", category));
+        }
+        let mark = match c.verdict {
+            Verdict::Pass => style.paint("32", "PASS"),
+            Verdict::Fail => style.paint("31;1", "FAIL"),
+            Verdict::Skip => style.paint("2", "SKIP"),
+        };
+        let _ = writeln!(
+            out,
+            "  {mark}  {} [{}]  {}",
+            c.short_id,
+            c.severity.as_str(),
+            c.title
+        );
+        let _ = writeln!(out, "        {}", c.detail);
+        for e in &c.evidence {
+            let _ = writeln!(
+                out,
+                "        {}",
+                style.paint("36", &format!("{}:{}", e.path, e.line))
+            );
+            for line in e.snippet.lines() {
+                let _ = writeln!(out, "          | {line}");
+            }
+        }
+        if c.verdict == Verdict::Fail {
+            let first = c.remediation.lines().next().unwrap_or("");
+            let _ = writeln!(out, "        {} {first}", style.paint("33", "fix:"));
+        }
+    }
+    let warnings: Vec<_> = report
+        .errors
+        .iter()
+        .filter(|e| e.level == Level::Warning)
+        .collect();
+    if !report.errors.is_empty() {
+        let _ = writeln!(out, "\n{}", style.paint("1", "files"));
+        for e in report.errors.iter().take(20) {
+            let tag = match e.level {
+                Level::Warning => style.paint("33", "warning"),
+                Level::Note => style.paint("2", "note"),
+            };
+            let _ = writeln!(out, "  {tag}: {}: {}", e.path, e.message);
+        }
+        if report.errors.len() > 20 {
+            let _ = writeln!(
+                out,
+                "  ... {} more (see --format json)",
+                report.errors.len() - 20
+            );
+        }
+    }
+    let s = &report.summary;
+    let score = s
+        .score
+        .map(|v| format!("{v:.1}"))
+        .unwrap_or_else(|| "n/a".into());
+    let _ = writeln!(
+        out,
+        "\n{} passed, {} failed, {} skipped; score {score}/100{}",
+        s.pass,
+        s.fail,
+        s.skip,
+        if warnings.is_empty() {
+            String::new()
+        } else {
+            format!("; {} file warnings", warnings.len())
+        }
+    );
+    out
+}

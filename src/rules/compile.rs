@@ -1,0 +1,562 @@
+//! Phase two of loading: every regex, query, fact reference, kind and template is checked
+//! and compiled, so that evaluation never meets an invalid rule.
+
+use super::error::RuleSource;
+use super::spec::*;
+use super::{Check, CompiledQuery, Fact, ID_PREFIX, RuleSet, Variant};
+use crate::lang::Lang;
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet};
+
+struct Ctx<'a> {
+    src: &'a RuleSource,
+    /// Bindings each named condition introduces.
+    named: BTreeMap<String, BTreeSet<String>>,
+    patterns: &'a BTreeMap<String, String>,
+    fact_index: &'a BTreeMap<String, usize>,
+    flow_kinds: &'a BTreeSet<String>,
+    entity_kinds: &'a BTreeSet<String>,
+    binds: BTreeSet<String>,
+}
+
+type R = miette::Result<()>;
+
+pub fn compile(
+    sources: &[RuleSource],
+    facts: Vec<(FactSpec, usize)>,
+    model: (ModelSpec, usize),
+    checks: Vec<(CheckSpec, usize)>,
+) -> miette::Result<RuleSet> {
+    let (model, model_src) = model;
+    let msrc = &sources[model_src];
+    let mut patterns = BTreeMap::new();
+    for (name, text) in &model.patterns {
+        Regex::new(&text.value).map_err(|e| {
+            msrc.error_at(text, format!("pattern `{name}` is not a valid regex: {e}"))
+        })?;
+        patterns.insert(name.clone(), text.value.clone());
+    }
+    let mut fact_index: BTreeMap<String, usize> = BTreeMap::new();
+    for (f, _) in &facts {
+        let n = fact_index.len();
+        fact_index.entry(f.id.value.clone()).or_insert(n);
+    }
+    let flow_kinds: BTreeSet<String> = model.flow_kinds.keys().cloned().collect();
+    let entity_kinds: BTreeSet<String> =
+        model.entity_kinds.iter().map(|k| k.kind.clone()).collect();
+
+    let mut named: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut compiled_facts: Vec<Fact> = Vec::new();
+    for (spec, si) in facts {
+        let mut cx = Ctx {
+            src: &sources[si],
+            named: named.clone(),
+            patterns: &patterns,
+            fact_index: &fact_index,
+            flow_kinds: &flow_kinds,
+            entity_kinds: &entity_kinds,
+            binds: BTreeSet::new(),
+        };
+        let idx = fact_index[&spec.id.value];
+        let variant = compile_fact(&mut cx, spec)?;
+        if idx < compiled_facts.len() {
+            let fact = &mut compiled_facts[idx];
+            if variant.spec.role != fact.role {
+                return Err(cx.src.error_at(
+                    &variant.spec.id,
+                    format!(
+                        "fact `{}`: every definition must have the same role",
+                        fact.id
+                    ),
+                ));
+            }
+            fact.variants.push(variant);
+        } else {
+            let s = &variant.spec;
+            compiled_facts.push(Fact {
+                id: s.id.value.clone(),
+                about: s.about.clone(),
+                role: s.role,
+                label: s.label.clone(),
+                until: s.until.clone(),
+                variants: vec![],
+            });
+            compiled_facts[idx].variants.push(variant);
+        }
+    }
+
+    {
+        let mut cx = Ctx {
+            src: msrc,
+            named: BTreeMap::new(),
+            patterns: &patterns,
+            fact_index: &fact_index,
+            flow_kinds: &flow_kinds,
+            entity_kinds: &entity_kinds,
+            binds: BTreeSet::new(),
+        };
+        for k in &model.entity_kinds {
+            for re in [
+                Some(&k.name),
+                k.has_field.as_ref(),
+                k.referenced_by.as_ref(),
+                k.inserted_by.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                cx.re(re)?;
+            }
+        }
+        cx.re(&model.server_paths)?;
+        cx.re(&model.client_paths)?;
+        cx.re(&model.route_files)?;
+        for re in model.write_ops.values() {
+            cx.re(re)?;
+        }
+        for fc in model.flow_kinds.values() {
+            cx.flow_cond(fc)?;
+        }
+        for (name, c) in &model.conditions {
+            cx.binds.clear();
+            cx.cond(c)?;
+            let b = std::mem::take(&mut cx.binds);
+            cx.named.insert(name.clone(), b);
+        }
+        cx.cond(&model.booking_domain)?;
+        named = cx.named.clone();
+    }
+
+    let mut out_checks = Vec::new();
+    for (spec, si) in checks {
+        let mut cx = Ctx {
+            src: &sources[si],
+            named: named.clone(),
+            patterns: &patterns,
+            fact_index: &fact_index,
+            flow_kinds: &flow_kinds,
+            entity_kinds: &entity_kinds,
+            binds: BTreeSet::new(),
+        };
+        compile_check(&mut cx, &spec)?;
+        let full_id = format!("{ID_PREFIX}.{}.{}", spec.category.value, spec.id.value);
+        out_checks.push(Check {
+            spec,
+            full_id,
+            origin: sources[si].path.clone(),
+        });
+    }
+    let ids: BTreeSet<String> = out_checks.iter().map(|c| c.spec.id.value.clone()).collect();
+    for c in &out_checks {
+        for r in &c.spec.related {
+            if !ids.contains(&r.value) {
+                let src = sources.iter().find(|s| s.path == c.origin).expect("origin");
+                return Err(src.error_at(r, format!("related check `{}` does not exist", r.value)));
+            }
+        }
+    }
+    let order = |id: &str| {
+        model
+            .catalogue
+            .iter()
+            .position(|c| c == id)
+            .unwrap_or(usize::MAX)
+    };
+    out_checks.sort_by(|a, b| {
+        (order(a.short_id()), a.category(), a.short_id()).cmp(&(
+            order(b.short_id()),
+            b.category(),
+            b.short_id(),
+        ))
+    });
+    Ok(RuleSet {
+        facts: compiled_facts,
+        fact_index,
+        model,
+        checks: out_checks,
+    })
+}
+
+fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
+    let shapes = [
+        spec.query.is_some(),
+        spec.call.is_some(),
+        spec.string.is_some(),
+        spec.scan.is_some(),
+    ];
+    if shapes.iter().filter(|b| **b).count() != 1 {
+        return Err(cx.src.error_at(
+            &spec.id,
+            "a fact needs exactly one of `query`, `call`, `string` or `scan`",
+        ));
+    }
+    if let Some(scan) = &spec.scan {
+        cx.re(scan)?;
+        if !spec.matches.is_empty() || !spec.not_match.is_empty() {
+            return Err(cx.src.error_at(
+                &spec.id,
+                "`scan` facts take no `match`/`not_match`: put the condition in the regex",
+            ));
+        }
+        for prop in spec.props.values() {
+            for re in prop.regex.items() {
+                cx.re(re)?;
+            }
+        }
+        return Ok(Variant {
+            spec,
+            queries: BTreeMap::new(),
+        });
+    }
+    if spec.langs.contains(&Lang::Manifest) {
+        return Err(cx.src.error_at(
+            &spec.id,
+            "manifest facts are built in (`dependency`); use a parsed language",
+        ));
+    }
+    for re in [spec.call.as_ref(), spec.string.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        cx.re(re)?;
+    }
+    let mut queries = BTreeMap::new();
+    for &lang in &spec.langs {
+        let (text, at) = if let Some(q) = &spec.query {
+            (q.value.clone(), q)
+        } else if spec.call.is_some() {
+            if !lang.is_code() {
+                return Err(cx
+                    .src
+                    .error_at(&spec.id, "`call` facts apply to ts, tsx and js only"));
+            }
+            (
+                "(call_expression function: (_) @callee arguments: (_) @args) @match".to_string(),
+                &spec.id,
+            )
+        } else {
+            let q = match lang {
+                Lang::Ts | Lang::Tsx | Lang::Js => "[(string) (template_string)] @match",
+                _ => {
+                    return Err(cx
+                        .src
+                        .error_at(&spec.id, "`string` facts apply to ts, tsx and js only"));
+                }
+            };
+            (q.to_string(), &spec.id)
+        };
+        let grammar = lang.grammar().expect("parsed language");
+        let query = tree_sitter::Query::new(&grammar, &text).map_err(|e| {
+            cx.src.error_with_help(
+                at,
+                format!(
+                    "fact `{}`: query does not compile for {}: {} at query line {}, column {}",
+                    spec.id.value,
+                    lang.name(),
+                    e.message.trim(),
+                    e.row + 1,
+                    e.column + 1
+                ),
+                "list in `langs` only the grammars whose node kinds the query uses",
+            )
+        })?;
+        let names = query.capture_names();
+        let match_capture = query.capture_index_for_name("match").unwrap_or(0);
+        if names.is_empty() {
+            return Err(cx.src.error_at(
+                at,
+                "the query captures nothing: name the fact's node `@match`",
+            ));
+        }
+        let mut known: BTreeSet<String> = names.iter().map(|s| s.to_string()).collect();
+        known.insert("text".into());
+        for (cap, re) in spec.matches.iter().chain(spec.not_match.iter()) {
+            if !known.contains(cap) {
+                return Err(cx
+                    .src
+                    .error_at(&re.src, format!("capture `@{cap}` is not in the query")));
+            }
+        }
+        for (name, prop) in &spec.props {
+            if !known.contains(&prop.from) {
+                return Err(cx.src.error_at(
+                    &prop.regex.items()[0].src,
+                    format!(
+                        "prop `{name}` reads capture `@{}`, which is not in the query",
+                        prop.from
+                    ),
+                ));
+            }
+        }
+        queries.insert(
+            lang,
+            CompiledQuery {
+                query,
+                match_capture,
+            },
+        );
+    }
+    for re in spec.matches.values().chain(spec.not_match.values()) {
+        cx.re(re)?;
+    }
+    for prop in spec.props.values() {
+        for re in prop.regex.items() {
+            cx.re(re)?;
+        }
+        if let Some(f) = &prop.fallback_field {
+            cx.re(f)?;
+        }
+    }
+    if let Some(u) = &spec.until {
+        cx.fact_ref(u)?;
+        if spec.role != Role::Transaction {
+            return Err(cx
+                .src
+                .error_at(&u.name, "`until` applies to `role: transaction` facts only"));
+        }
+    }
+    Ok(Variant { spec, queries })
+}
+
+fn compile_check(cx: &mut Ctx, spec: &CheckSpec) -> R {
+    let id = &spec.id.value;
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(cx
+            .src
+            .error_at(&spec.id, "check ids are lowercase words joined by `-`"));
+    }
+    if spec.decide.is_empty() {
+        return Err(cx
+            .src
+            .error_at(&spec.id, "`decide` needs at least one outcome"));
+    }
+    for (i, o) in spec.decide.iter().enumerate() {
+        let last = i + 1 == spec.decide.len();
+        match (&o.when, last) {
+            (None, false) => {
+                return Err(cx
+                    .src
+                    .error_at(&o.detail, "only the last outcome may omit `when`"));
+            }
+            (Some(_), true) => {
+                return Err(cx.src.error_at(
+                    &o.detail,
+                    "the last outcome must omit `when`: it is the default",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(w) = &o.when {
+            cx.cond(w)?;
+        }
+    }
+    for o in &spec.decide {
+        cx.template(&o.detail)?;
+    }
+    for t in &spec.tests {
+        if t.fixture.is_none() == t.files.is_empty() {
+            return Err(cx.src.error_at(
+                &spec.id,
+                format!(
+                    "test `{}` needs exactly one of `fixture` or `files`",
+                    t.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Ctx<'_> {
+    fn expand(&self, re: &Re) -> miette::Result<String> {
+        let src = &re.src.value;
+        if let Some(name) = src.strip_prefix('$')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        {
+            return self.patterns.get(name).cloned().ok_or_else(|| {
+                self.src
+                    .error_at(&re.src, format!("unknown pattern `${name}`"))
+            });
+        }
+        let var = Regex::new(r"\$\{(\w+)\}").expect("static");
+        let mut out = String::new();
+        let mut last = 0;
+        for c in var.captures_iter(src) {
+            let m = c.get(0).expect("group 0");
+            out.push_str(&src[last..m.start()]);
+            let pat = self.patterns.get(&c[1]).ok_or_else(|| {
+                self.src
+                    .error_at(&re.src, format!("unknown pattern `${{{}}}`", &c[1]))
+            })?;
+            out.push_str(&format!("(?:{pat})"));
+            last = m.end();
+        }
+        out.push_str(&src[last..]);
+        Ok(out)
+    }
+
+    fn re(&self, re: &Re) -> R {
+        let text = self.expand(re)?;
+        let compiled = regex::RegexBuilder::new(&text)
+            .size_limit(1 << 22)
+            .build()
+            .map_err(|e| self.src.error_at(&re.src, format!("invalid regex: {e}")))?;
+        re.set(compiled);
+        Ok(())
+    }
+
+    fn fact_ref(&self, f: &FactRef) -> R {
+        let builtin = crate::model::BUILTIN_FACTS
+            .iter()
+            .position(|b| *b == f.name.value);
+        match (self.fact_index.get(&f.name.value), builtin) {
+            (Some(i), _) => f.set(*i),
+            (None, Some(b)) => f.set(crate::model::BUILTIN_BASE + b),
+            (None, None) => {
+                return Err(self.src.error_with_help(
+                    &f.name,
+                    format!("unknown fact `{}`", f.name.value),
+                    "facts are defined in rules/facts/*.yaml; `booking-audit list --facts` lists them",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn bind(&mut self, b: &Option<Text>) {
+        if let Some(b) = b {
+            self.binds.insert(b.value.clone());
+        }
+    }
+
+    fn selector(&mut self, s: &Selector) -> R {
+        for f in s.fact.items() {
+            self.fact_ref(f)?;
+        }
+        for re in s.where_.values().chain(s.unless.values()) {
+            self.re(re)?;
+        }
+        if let Some(k) = &s.entity {
+            self.entity_kinds(k)?;
+        }
+        self.bind(&s.bind);
+        Ok(())
+    }
+
+    fn entity_kinds(&self, k: &OneOrMany) -> R {
+        for name in k.items() {
+            if !self.entity_kinds.contains(&name.value) {
+                return Err(self
+                    .src
+                    .error_at(name, format!("unknown entity kind `{}`", name.value)));
+            }
+        }
+        Ok(())
+    }
+
+    fn cond(&mut self, c: &Cond) -> R {
+        match c {
+            Cond::All(v) | Cond::Any(v) => v.iter().try_for_each(|c| self.cond(c)),
+            Cond::Not(c) => self.cond(c),
+            Cond::Exists(s) => self.selector(s),
+            Cond::Entity(e) => {
+                self.entity_kinds(&e.kind)?;
+                for re in [&e.field, &e.default, &e.type_, &e.constraint]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.re(re)?;
+                }
+                if let Some(w) = &e.written_by {
+                    self.selector(w)?;
+                }
+                self.bind(&e.bind);
+                Ok(())
+            }
+            Cond::EveryFlow(q) | Cond::SomeFlow(q) => {
+                for k in q.kind.items() {
+                    if !self.flow_kinds.contains(&k.value) {
+                        return Err(self
+                            .src
+                            .error_at(k, format!("unknown flow kind `{}`", k.value)));
+                    }
+                }
+                if let Some(w) = &q.where_ {
+                    self.flow_cond(w)?;
+                }
+                self.flow_cond(&q.satisfies)?;
+                self.bind(&q.bind);
+                Ok(())
+            }
+            Cond::Always(_) => Ok(()),
+            Cond::Ref(name) => match self.named.get(&name.value) {
+                Some(b) => {
+                    self.binds.extend(b.iter().cloned());
+                    Ok(())
+                }
+                None => Err(self.src.error_at(
+                    name,
+                    format!(
+                        "unknown condition `{}` (model.yaml `conditions`)",
+                        name.value
+                    ),
+                )),
+            },
+            Cond::EveryFact(e) => {
+                self.selector(&e.of)?;
+                for re in e.has.values() {
+                    self.re(re)?;
+                }
+                self.bind(&e.bind);
+                Ok(())
+            }
+        }
+    }
+
+    fn flow_cond(&mut self, c: &FlowCond) -> R {
+        match c {
+            FlowCond::All(v) | FlowCond::Any(v) => v.iter().try_for_each(|c| self.flow_cond(c)),
+            FlowCond::Not(c) => self.flow_cond(c),
+            FlowCond::Has(s) => self.selector(s),
+            FlowCond::Before(p) | FlowCond::BeforeInTransaction(p) | FlowCond::EachPreceded(p) => {
+                self.selector(&p.first)?;
+                self.selector(&p.then)
+            }
+            FlowCond::Named(re) | FlowCond::Path(re) => self.re(re),
+            FlowCond::Always(_) => Ok(()),
+            FlowCond::WritesOutsideTransaction(w) => self.selector(&w.writes),
+            FlowCond::Kind(k) => {
+                if !self.flow_kinds.contains(&k.value) {
+                    return Err(self
+                        .src
+                        .error_at(k, format!("unknown flow kind `{}`", k.value)));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Placeholders `{name}` or `{name.attr}` must name a binding of the check.
+    fn template(&self, t: &Text) -> R {
+        for cap in placeholder_re().captures_iter(&t.value) {
+            let name = &cap[1];
+            if !self.binds.contains(name) {
+                return Err(self.src.error_with_help(
+                    t,
+                    format!("placeholder `{{{name}}}` names no binding"),
+                    "bind a value with `as: NAME` on a selector, entity or flow condition of this check",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn placeholder_re() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\{([a-z_][a-z0-9_]*)(?:\.([a-z_]+))?\}").expect("static"))
+}

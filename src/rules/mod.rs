@@ -1,0 +1,184 @@
+//! Rule loading: the embedded defaults plus `--rules DIR`, parsed then validated.
+
+pub mod compile;
+pub mod error;
+pub mod spec;
+
+use crate::lang::Lang;
+use error::RuleSource;
+use spec::{CheckSpec, FactFile, FactSpec, ModelSpec};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// The prefix of every full check id.
+pub const ID_PREFIX: &str = "booking-flow-lifecycle";
+
+/// A fact: one or more definitions (one per ORM or code shape) that all yield it.
+pub struct Fact {
+    pub id: String,
+    pub about: String,
+    pub role: spec::Role,
+    pub label: Option<spec::Text>,
+    pub until: Option<spec::FactRef>,
+    pub variants: Vec<Variant>,
+}
+
+/// One definition of a fact with its queries compiled for each language it applies to.
+pub struct Variant {
+    pub spec: FactSpec,
+    pub queries: BTreeMap<Lang, CompiledQuery>,
+}
+
+pub struct CompiledQuery {
+    pub query: tree_sitter::Query,
+    /// Index of the `@match` capture (or the first capture).
+    pub match_capture: u32,
+}
+
+pub struct Check {
+    pub spec: CheckSpec,
+    pub full_id: String,
+    /// Where the check was loaded from (for test fixtures relative to it).
+    pub origin: String,
+}
+
+impl Check {
+    pub fn short_id(&self) -> &str {
+        &self.spec.id.value
+    }
+    pub fn category(&self) -> &str {
+        &self.spec.category.value
+    }
+}
+
+pub struct RuleSet {
+    pub facts: Vec<Fact>,
+    pub fact_index: BTreeMap<String, usize>,
+    pub model: ModelSpec,
+    pub checks: Vec<Check>,
+}
+
+impl RuleSet {
+    pub fn check(&self, id: &str) -> Option<&Check> {
+        self.checks
+            .iter()
+            .find(|c| c.short_id() == id || c.full_id == id)
+    }
+}
+
+/// Loads the built-in rules, then the files under `extra` (which add or override by id).
+pub fn load(extra: Option<&Path>) -> miette::Result<RuleSet> {
+    let mut sources: Vec<RuleSource> = EMBEDDED_RULES
+        .iter()
+        .map(|(p, t)| RuleSource {
+            path: (*p).to_string(),
+            text: (*t).to_string(),
+        })
+        .collect();
+    if let Some(dir) = extra {
+        sources.extend(read_dir_sources(dir)?);
+    }
+    load_sources(&sources)
+}
+
+fn read_dir_sources(dir: &Path) -> miette::Result<Vec<RuleSource>> {
+    if !dir.is_dir() {
+        miette::bail!("--rules {}: not a directory", dir.display());
+    }
+    let mut files = Vec::new();
+    for entry in ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .follow_links(false)
+        .build()
+    {
+        let entry = entry.map_err(|e| miette::miette!("--rules {}: {e}", dir.display()))?;
+        let p = entry.path();
+        if p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            files.push(p.to_path_buf());
+        }
+    }
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let meta = std::fs::metadata(&f).map_err(|e| miette::miette!("{}: {e}", f.display()))?;
+        if meta.len() > 1024 * 1024 {
+            miette::bail!("{}: rule file over 1 MiB", f.display());
+        }
+        let text =
+            std::fs::read_to_string(&f).map_err(|e| miette::miette!("{}: {e}", f.display()))?;
+        let rel = f
+            .strip_prefix(dir)
+            .unwrap_or(&f)
+            .to_string_lossy()
+            .replace('\\', "/");
+        out.push(RuleSource {
+            path: format!("{}/{}", dir.display(), rel),
+            text,
+        });
+    }
+    Ok(out)
+}
+
+enum Kind {
+    Facts,
+    Model,
+    Check,
+}
+
+fn kind_of(path: &str) -> Kind {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name == "model.yaml" || name == "model.yml" {
+        Kind::Model
+    } else if path.contains("facts/") || name.starts_with("facts") {
+        Kind::Facts
+    } else {
+        Kind::Check
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(src: &RuleSource) -> miette::Result<T> {
+    serde_saphyr::from_str::<T>(&src.text).map_err(|e| src.yaml_error(&e))
+}
+
+pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
+    // Definitions sharing an id are variants of one fact; a later file that redefines an
+    // id replaces the earlier file's variants.
+    let mut facts: Vec<(FactSpec, usize)> = Vec::new();
+    let mut model: Option<(ModelSpec, usize)> = None;
+    let mut checks: Vec<(CheckSpec, usize)> = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        match kind_of(&src.path) {
+            Kind::Facts => {
+                let file: FactFile = parse(src)?;
+                for f in file.facts {
+                    let earlier_file = facts
+                        .iter()
+                        .any(|(g, si)| g.id.value == f.id.value && *si != i);
+                    if earlier_file
+                        && !facts
+                            .iter()
+                            .any(|(g, si)| g.id.value == f.id.value && *si == i)
+                    {
+                        facts.retain(|(g, _)| g.id.value != f.id.value);
+                    }
+                    facts.push((f, i));
+                }
+            }
+            Kind::Model => model = Some((parse(src)?, i)),
+            Kind::Check => {
+                let c: CheckSpec = parse(src)?;
+                if let Some(pos) = checks.iter().position(|(d, _)| d.id.value == c.id.value) {
+                    checks[pos] = (c, i);
+                } else {
+                    checks.push((c, i));
+                }
+            }
+        }
+    }
+    let Some((model, model_src)) = model else {
+        miette::bail!("no model.yaml among the rules");
+    };
+    compile::compile(sources, facts, (model, model_src), checks)
+}

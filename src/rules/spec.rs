@@ -1,0 +1,501 @@
+//! The YAML rule formats as plain serde types (phase one of loading).
+//! Phase two (`compile`) checks their meaning: regexes, queries, references, templates.
+
+use crate::lang::Lang;
+use regex::Regex;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+pub type Text = Spanned<String>;
+
+/// A regex from a rule file, compiled in place during validation (`$name` expands a pattern).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "Spanned<String>")]
+pub struct Re {
+    pub src: Text,
+    compiled: OnceLock<Regex>,
+}
+
+impl From<Spanned<String>> for Re {
+    fn from(src: Spanned<String>) -> Self {
+        Re {
+            src,
+            compiled: OnceLock::new(),
+        }
+    }
+}
+
+impl Re {
+    pub fn set(&self, re: Regex) {
+        let _ = self.compiled.set(re);
+    }
+    pub fn regex(&self) -> &Regex {
+        self.compiled.get().expect("rules are compiled before use")
+    }
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex().is_match(text)
+    }
+}
+
+/// One regex or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Res {
+    One(Re),
+    Many(Vec<Re>),
+}
+
+impl Res {
+    pub fn items(&self) -> Vec<&Re> {
+        match self {
+            Res::One(r) => vec![r],
+            Res::Many(v) => v.iter().collect(),
+        }
+    }
+}
+
+/// A reference to a fact by id, resolved to its index during validation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "Spanned<String>")]
+pub struct FactRef {
+    pub name: Text,
+    index: OnceLock<usize>,
+}
+
+impl From<Spanned<String>> for FactRef {
+    fn from(name: Spanned<String>) -> Self {
+        FactRef {
+            name,
+            index: OnceLock::new(),
+        }
+    }
+}
+
+impl FactRef {
+    pub fn set(&self, i: usize) {
+        let _ = self.index.set(i);
+    }
+    pub fn index(&self) -> usize {
+        *self.index.get().expect("rules are compiled before use")
+    }
+}
+
+/// `rules/facts/*.yaml`: named facts extracted from source files.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactFile {
+    pub facts: Vec<FactSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactSpec {
+    pub id: Text,
+    /// What the fact is, in a sentence (shown by `explain` and in skip details).
+    pub about: String,
+    pub langs: Vec<Lang>,
+    /// A tree-sitter query. `@match` names the node the fact stands for.
+    #[serde(default)]
+    pub query: Option<Text>,
+    /// Shorthand: a call whose callee text matches this regex (captures `callee`, `args`).
+    #[serde(default)]
+    pub call: Option<Re>,
+    /// Shorthand: a string or template literal whose text matches this regex.
+    #[serde(default)]
+    pub string: Option<Re>,
+    /// Shorthand: every match of this regex in the file's text (any language), for SQL
+    /// and for SQL kept in strings; named groups become values.
+    #[serde(default)]
+    pub scan: Option<Re>,
+    /// Regexes every named capture must match; named groups become values.
+    #[serde(default, rename = "match")]
+    pub matches: BTreeMap<String, Re>,
+    /// Regexes no named capture may match.
+    #[serde(default)]
+    pub not_match: BTreeMap<String, Re>,
+    /// Values derived from captures by regex (first group, or `value` when it matches).
+    #[serde(default)]
+    pub props: BTreeMap<String, PropSpec>,
+    /// How the schema model uses the fact (entity, field, constraint, transaction).
+    #[serde(default)]
+    pub role: Role,
+    /// For `role: transaction`: the fact that ends a region opened by this one.
+    #[serde(default)]
+    pub until: Option<FactRef>,
+    /// How a fact is named in details: a template over its values.
+    #[serde(default)]
+    pub label: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PropSpec {
+    #[serde(default = "default_from")]
+    pub from: String,
+    /// Tried in order; the first that matches gives the value.
+    pub regex: Res,
+    #[serde(default)]
+    pub value: Option<String>,
+    /// When no capture yields the value: the schema default of the written entity's field
+    /// whose name matches this regex.
+    #[serde(default)]
+    pub fallback_field: Option<Re>,
+}
+
+fn default_from() -> String {
+    "match".into()
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Fact,
+    Entity,
+    Field,
+    Constraint,
+    Transaction,
+}
+
+/// `rules/model.yaml`: the domain vocabulary the checks share.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Short check ids in report order; checks not listed follow, sorted by id.
+    pub catalogue: Vec<String>,
+    /// Named regexes, usable anywhere a regex is expected as `$name`.
+    #[serde(default)]
+    pub patterns: BTreeMap<String, Text>,
+    /// Ordered: the first kind whose rule accepts an entity name decides its kind.
+    pub entity_kinds: Vec<EntityKindSpec>,
+    /// Paths of files that always run on the server / in the browser.
+    pub server_paths: Re,
+    pub client_paths: Re,
+    /// Files whose path names the route their handlers serve (Next.js and similar).
+    pub route_files: Re,
+    pub flow_kinds: BTreeMap<String, FlowCond>,
+    /// Normalized write kinds (insert, update, delete, upsert) by regex on a write's `op`.
+    /// A fact with `entity` and `op` values is a write and gets a `write` value.
+    pub write_ops: BTreeMap<String, Re>,
+    /// Named conditions checks can reuse with `ref: NAME`.
+    #[serde(default)]
+    pub conditions: BTreeMap<String, Cond>,
+    /// When this is false, every check is skipped: "no booking domain found".
+    pub booking_domain: Cond,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityKindSpec {
+    pub kind: String,
+    pub name: Re,
+    /// The entity must have a field whose name matches.
+    #[serde(default)]
+    pub has_field: Option<Re>,
+    /// Another entity whose name matches must have a field naming this one.
+    #[serde(default)]
+    pub referenced_by: Option<Re>,
+    /// Or: the entity is inserted by a function whose name matches (overrides the name).
+    #[serde(default)]
+    pub inserted_by: Option<Re>,
+}
+
+/// `rules/<category>/<check>.yaml`: one check.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    pub id: Text,
+    pub title: String,
+    pub category: Text,
+    pub severity: Severity,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub related: Vec<Text>,
+    pub why: String,
+    pub explain: ExplainSpec,
+    pub remediation: String,
+    pub decide: Vec<Outcome>,
+    #[serde(default)]
+    pub tests: Vec<TestCase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainSpec {
+    pub pass: String,
+    pub fail: String,
+    pub skip: String,
+}
+
+#[derive(
+    Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn weight(self) -> f64 {
+        match self {
+            Severity::Critical => 10.0,
+            Severity::High => 5.0,
+            Severity::Medium => 3.0,
+            Severity::Low => 1.0,
+            Severity::Info => 0.5,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(
+    Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Skip,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Skip => "skip",
+        }
+    }
+}
+
+/// One ordered outcome: the first whose `when` holds decides the verdict.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    #[serde(default)]
+    pub when: Option<Cond>,
+    pub detail: Text,
+}
+
+/// A condition on the whole repository model.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Cond {
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+    /// Some fact matches.
+    Exists(Selector),
+    /// Some entity of a kind (with a field, a default, a constraint) exists.
+    Entity(EntityCond),
+    /// Every flow of the kinds satisfies the flow condition (vacuously true when none).
+    EveryFlow(FlowQuant),
+    /// At least one flow of the kinds satisfies the flow condition.
+    SomeFlow(FlowQuant),
+    /// Always true; binds nothing. Useful as an explicit default.
+    Always(bool),
+    /// A named condition from model.yaml's `conditions`.
+    Ref(Text),
+    /// Every fact the selector matches has values matching `has` (vacuously true when none);
+    /// binds n (matching) of m (selected).
+    EveryFact(EveryFactSpec),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EveryFactSpec {
+    pub of: Selector,
+    pub has: BTreeMap<String, Re>,
+    #[serde(rename = "as", default)]
+    pub bind: Option<Text>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Selector {
+    pub fact: FactRefs,
+    /// Regexes on the fact's values; a missing value never matches.
+    #[serde(default, rename = "where")]
+    pub where_: BTreeMap<String, Re>,
+    /// Regexes on the fact's values that exclude it when they match.
+    #[serde(default)]
+    pub unless: BTreeMap<String, Re>,
+    /// The fact's `entity` value must name an entity of one of these kinds.
+    #[serde(default)]
+    pub entity: Option<OneOrMany>,
+    #[serde(default)]
+    pub side: Side,
+    /// In flow conditions: also look in the flow's files and the files they import,
+    /// not only inside the flow's functions (for validation schemas declared beside a handler).
+    #[serde(default)]
+    pub reach: Reach,
+    #[serde(rename = "as", default)]
+    pub bind: Option<Text>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum FactRefs {
+    One(FactRef),
+    Many(Vec<FactRef>),
+}
+
+impl FactRefs {
+    pub fn items(&self) -> Vec<&FactRef> {
+        match self {
+            FactRefs::One(t) => vec![t],
+            FactRefs::Many(v) => v.iter().collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(Text),
+    Many(Vec<Text>),
+}
+
+impl OneOrMany {
+    pub fn items(&self) -> Vec<&Text> {
+        match self {
+            OneOrMany::One(t) => vec![t],
+            OneOrMany::Many(v) => v.iter().collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    #[default]
+    Server,
+    Client,
+    Any,
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Reach {
+    #[default]
+    Flow,
+    Imports,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct EntityCond {
+    pub kind: OneOrMany,
+    /// A field whose name matches.
+    #[serde(default)]
+    pub field: Option<Re>,
+    /// ...whose schema default matches.
+    #[serde(default)]
+    pub default: Option<Re>,
+    /// ...whose type matches.
+    #[serde(default, rename = "type")]
+    pub type_: Option<Re>,
+    /// A unique or exclusion constraint with a column matching this regex.
+    #[serde(default)]
+    pub constraint: Option<Re>,
+    /// Only entities that a fact matching this selector writes.
+    #[serde(default)]
+    pub written_by: Option<Box<Selector>>,
+    #[serde(rename = "as", default)]
+    pub bind: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowQuant {
+    pub kind: OneOrMany,
+    #[serde(default)]
+    pub side: Side,
+    /// Only flows that also satisfy this.
+    #[serde(default, rename = "where")]
+    pub where_: Option<FlowCond>,
+    pub satisfies: FlowCond,
+    #[serde(rename = "as", default)]
+    pub bind: Option<Text>,
+}
+
+/// A condition on one flow: a root function and the repo functions it calls, in order.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum FlowCond {
+    All(Vec<FlowCond>),
+    Any(Vec<FlowCond>),
+    Not(Box<FlowCond>),
+    Has(Selector),
+    /// `first` occurs before `then` (an earlier event in the flow's order).
+    Before(Pair),
+    /// `first` occurs before `then`, and both in one transaction.
+    BeforeInTransaction(Pair),
+    /// Every `then` event is preceded in the flow by a `first` event.
+    EachPreceded(Pair),
+    /// The flow's root function name, or the route it serves, matches.
+    Named(Re),
+    /// The flow's root file path matches.
+    Path(Re),
+    /// Writes matching the selector that are not all inside one transaction scope.
+    /// Holds when the flow has at least `min` such writes (to `distinct` entities if set).
+    WritesOutsideTransaction(WritesSpec),
+    /// Flow is also of another kind.
+    Kind(Text),
+    /// Constant (`always: true` selects every flow of the kind).
+    Always(bool),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Pair {
+    pub first: Selector,
+    pub then: Selector,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct WritesSpec {
+    pub writes: Selector,
+    #[serde(default = "two")]
+    pub min: usize,
+    #[serde(default)]
+    pub distinct: bool,
+}
+
+fn two() -> usize {
+    2
+}
+
+/// A check's own test: a fixture directory or inline files, and the verdict expected.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    pub name: String,
+    pub expect: Verdict,
+    /// A directory relative to the repository root.
+    #[serde(default)]
+    pub fixture: Option<String>,
+    /// Inline files: path -> content.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+    /// Substring the detail line must contain.
+    #[serde(default)]
+    pub detail_contains: Option<String>,
+}

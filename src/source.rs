@@ -1,0 +1,73 @@
+//! A scanned file's text with a line index, and the evidence locations quoted from it.
+
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct SourceText {
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceText {
+    pub fn new(text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceText { text, line_starts }
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn position(&self, byte: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&s| s <= byte).max(1);
+        let start = self.line_starts[line - 1];
+        let col = self.text[start..byte.min(self.text.len())].chars().count() + 1;
+        (line, col)
+    }
+
+    pub fn line(&self, line: usize) -> &str {
+        let start = self
+            .line_starts
+            .get(line - 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// One to three trimmed lines starting at `start`, each cut to a readable width.
+    pub fn snippet(&self, start_line: usize, end_line: usize) -> String {
+        let last = end_line.min(start_line + 2);
+        (start_line..=last)
+            .map(|l| shorten(self.line(l).trim(), 160))
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max.saturating_sub(3)).collect();
+    format!("{cut}...")
+}
+
+/// A quoted location: the unit of evidence in every report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub snippet: String,
+}
+
+impl Location {
+    pub fn short(&self) -> String {
+        format!("{}:{}", self.path, self.line)
+    }
+}

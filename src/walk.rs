@@ -1,0 +1,219 @@
+//! Finds the files to audit: gitignore-aware, sorted, never following symlinks.
+
+use crate::lang::Lang;
+use crate::report::Diagnostic;
+use ignore::WalkBuilder;
+use std::path::{Path, PathBuf};
+
+/// Directories that never hold the application's own source.
+const SKIPPED_DIRS: &[&str] = &[
+    "node_modules",
+    ".git",
+    "dist",
+    "build",
+    "out",
+    ".next",
+    ".nuxt",
+    ".svelte-kit",
+    ".turbo",
+    ".vercel",
+    ".output",
+    "coverage",
+    "vendor",
+    "generated",
+    "__generated__",
+    ".cache",
+    "tmp",
+    "__tests__",
+    "__mocks__",
+    "test",
+    "tests",
+    "e2e",
+    "cypress",
+    "playwright",
+    "fixtures",
+    "storybook-static",
+    ".storybook",
+];
+
+/// Files that are tests, stories, seeds or bundles rather than application flows.
+const SKIPPED_FILE_PATTERNS: &[&str] = &[
+    r"\.(test|spec|e2e|stories|story|bench)\.[cm]?[jt]sx?$",
+    r"(^|/)seed[^/]*\.[cm]?[jt]s$",
+    r"\.min\.js$",
+    r"\.bundle\.js$",
+];
+
+/// Files bigger than this are skipped with a note: generated or minified, not hand-written flows.
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    /// Path relative to the scanned root, `/`-separated.
+    pub rel: String,
+    pub abs: PathBuf,
+    pub lang: Lang,
+}
+
+pub struct WalkOptions<'a> {
+    pub include: &'a [glob_lite::Glob],
+    pub exclude: &'a [glob_lite::Glob],
+}
+
+pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>) {
+    let skipped_files = regex::RegexSet::new(SKIPPED_FILE_PATTERNS).expect("static patterns");
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    let walker = WalkBuilder::new(root)
+        .hidden(true)
+        .parents(false)
+        .require_git(false)
+        .git_global(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir
+                && e.depth() > 0
+                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        })
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                diags.push(diagnostic_of_walk_error(root, &err));
+                continue;
+            }
+        };
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if !ft.is_file() {
+            continue;
+        }
+        let Some(lang) = Lang::from_path(entry.path()) else {
+            continue;
+        };
+        let rel = relative(root, entry.path());
+        if skipped_files.is_match(&rel) {
+            continue;
+        }
+        if !opts.include.is_empty() && !opts.include.iter().any(|g| g.matches(&rel)) {
+            continue;
+        }
+        if opts.exclude.iter().any(|g| g.matches(&rel)) {
+            continue;
+        }
+        if let Ok(meta) = entry.metadata()
+            && meta.len() > MAX_FILE_BYTES
+        {
+            diags.push(Diagnostic::note(
+                &rel,
+                format!(
+                    "skipped: {} bytes is over the {} byte limit (generated or minified?)",
+                    meta.len(),
+                    MAX_FILE_BYTES
+                ),
+            ));
+            continue;
+        }
+        files.push(FileEntry {
+            rel,
+            abs: entry.path().to_path_buf(),
+            lang,
+        });
+    }
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    (files, diags)
+}
+
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+fn diagnostic_of_walk_error(root: &Path, err: &ignore::Error) -> Diagnostic {
+    let path = walk_error_path(err)
+        .map(|p| relative(root, p))
+        .unwrap_or_default();
+    let message = match err.io_error() {
+        Some(io) => format!("could not read: {io}"),
+        None => {
+            let text = err.to_string();
+            if text.contains("loop") {
+                format!("symlink loop, not followed: {text}")
+            } else {
+                text
+            }
+        }
+    };
+    Diagnostic::warning(&path, message)
+}
+
+fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+/// Minimal glob matching (`*`, `**`, `?`) for include/exclude options, compiled to a regex.
+pub mod glob_lite {
+    #[derive(Debug, Clone)]
+    pub struct Glob {
+        pub source: String,
+        re: regex::Regex,
+    }
+
+    impl Glob {
+        pub fn new(pattern: &str) -> Result<Glob, String> {
+            let mut re = String::from("^");
+            let p = pattern.trim_start_matches("./");
+            let chars: Vec<char> = p.chars().collect();
+            let mut i = 0;
+            while i < chars.len() {
+                match chars[i] {
+                    '*' if chars.get(i + 1) == Some(&'*') => {
+                        if chars.get(i + 2) == Some(&'/') {
+                            re.push_str("(?:.*/)?");
+                            i += 3;
+                        } else {
+                            re.push_str(".*");
+                            i += 2;
+                        }
+                        continue;
+                    }
+                    '*' => re.push_str("[^/]*"),
+                    '?' => re.push_str("[^/]"),
+                    c => re.push_str(&regex::escape(&c.to_string())),
+                }
+                i += 1;
+            }
+            // A pattern without a slash matches at any depth, like gitignore.
+            let re = if p.contains('/') {
+                format!("{re}(?:/.*)?$")
+            } else {
+                format!("^(?:.*/)?{}(?:/.*)?$", &re[1..])
+            };
+            regex::Regex::new(&re)
+                .map(|re| Glob {
+                    source: pattern.to_string(),
+                    re,
+                })
+                .map_err(|e| e.to_string())
+        }
+
+        pub fn matches(&self, path: &str) -> bool {
+            self.re.is_match(path)
+        }
+    }
+}
