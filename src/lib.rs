@@ -1,5 +1,6 @@
 //! booking-audit: audits booking codebases for the 22 booking-flow checks.
 
+pub mod catalogue;
 pub mod cli;
 pub mod engine;
 pub mod lang;

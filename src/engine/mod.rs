@@ -101,22 +101,30 @@ impl<'a> Engine<'a> {
             if found.ok {
                 let found = Found { binds, ..found };
                 let detail = template::render(&o.detail.value, &found.binds);
+                // Evidence: what the deciding condition found; for a default outcome, what the
+                // bindings its detail names hold, in the order the detail names them.
+                let mut items: Vec<&Item> = found.evidence.iter().collect();
+                if items.is_empty() {
+                    let re = crate::rules::compile::placeholder_re();
+                    for cap in re.captures_iter(&o.detail.value) {
+                        if let Some(b) = found.binds.get(&cap[1]) {
+                            let from = if b.failing.is_empty() {
+                                &b.items
+                            } else {
+                                &b.failing
+                            };
+                            items.extend(from.iter().take(2));
+                        }
+                    }
+                }
                 let mut evidence: Vec<Location> = Vec::new();
-                for i in &found.evidence {
-                    if let Some(l) = &i.loc
-                        && !evidence.contains(l)
+                for l in items.iter().filter_map(|i| i.loc.as_ref()) {
+                    if !evidence
+                        .iter()
+                        .any(|e| e.path == l.path && e.line == l.line)
                     {
                         evidence.push(l.clone());
                     }
-                }
-                if evidence.is_empty() {
-                    evidence = found
-                        .binds
-                        .values()
-                        .flat_map(|b| b.items.iter().chain(&b.failing))
-                        .filter_map(|i| i.loc.clone())
-                        .take(MAX_EVIDENCE)
-                        .collect();
                 }
                 evidence.truncate(MAX_EVIDENCE);
                 return CheckResult {
@@ -479,7 +487,7 @@ impl<'a> Engine<'a> {
         let m = passing.len() + failing.len();
         let n = passing.len();
         out.ok = if every { failing.is_empty() } else { n > 0 };
-        out.evidence = if (every && !out.ok) || (!every && !out.ok && m > 0) {
+        out.evidence = if !out.ok && (every || m > 0) {
             fail_ev
         } else {
             pass_ev

@@ -199,10 +199,10 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
     }
     // Entities only code names (collections, tables in queries).
     for f in &model.facts {
-        if f.values.contains_key("write") || f.values.contains_key("read") {
-            if let Some(n) = f.value("entity") {
-                ensure(&mut entities, &mut by_key, n, None);
-            }
+        if (f.values.contains_key("write") || f.values.contains_key("read"))
+            && let Some(n) = f.value("entity")
+        {
+            ensure(&mut entities, &mut by_key, n, None);
         }
     }
     classify(&mut entities, &model.facts, &model.units, rules);

@@ -136,10 +136,10 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
             {
                 run_scan(fi, v, scan.regex(), &src, entry, code.as_ref(), &mut hits);
             }
-            if let Some(q) = v.queries.get(&entry.lang) {
-                run_query(fi, v, q, root, &src, entry, code.as_ref(), &mut hits);
-            }
         }
+    }
+    if let Some(q) = rules.queries.get(&entry.lang) {
+        run_query(rules, q, root, &src, entry, code.as_ref(), &mut hits);
     }
     hits.sort_by_key(|h| (h.start, h.fact, h.end));
     hits.dedup_by_key(|h| (h.start, h.end, h.fact));
@@ -205,25 +205,24 @@ fn cut(s: &str) -> String {
     s[..end].to_string()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Runs the language's combined query once and hands each match to the variants whose pattern
+/// it is.
 fn run_query(
-    fi: usize,
-    fact: &Variant,
-    q: &crate::rules::CompiledQuery,
+    rules: &RuleSet,
+    q: &crate::rules::CombinedQuery,
     root: tree_sitter::Node,
     src: &SourceText,
     entry: &FileEntry,
     code: Option<&CodeFile>,
     hits: &mut Vec<Hit>,
 ) {
-    let spec = &fact.spec;
     let names = q.query.capture_names();
     let scope_idx = q.query.capture_index_for_name("scope");
     let mut cursor = QueryCursor::new();
     cursor.set_match_limit(4096);
     let text = src.text.as_str();
     let mut matches = cursor.matches(&q.query, root, text.as_bytes());
-    'matches: while let Some(m) = matches.next() {
+    while let Some(m) = matches.next() {
         let mut caps: BTreeMap<&str, &str> = BTreeMap::new();
         let mut match_node = None;
         let mut scope = None;
@@ -238,74 +237,80 @@ fn run_query(
                 scope = Some(c.node.byte_range());
             }
         }
-        let Some(node) = match_node.or_else(|| m.captures().first().map(|c| c.node)) else {
-            continue;
-        };
-        let whole = text.get(node.byte_range()).unwrap_or("");
-        caps.insert("text", whole);
-        let mut values: BTreeMap<String, String> = BTreeMap::new();
-        if let Some(re) = spec.call.as_ref().or(spec.string.as_ref()) {
-            let target = if spec.call.is_some() {
-                caps.get("callee").copied().unwrap_or("")
-            } else {
-                whole
-            };
-            let Some(c) = re.regex().captures(target) else {
-                continue;
-            };
-            named_groups(re.regex(), &c, &mut values);
-        }
-        for (cap, re) in &spec.matches {
-            let Some(c) = re
-                .regex()
-                .captures(caps.get(cap.as_str()).copied().unwrap_or(""))
-            else {
-                continue 'matches;
-            };
-            named_groups(re.regex(), &c, &mut values);
-        }
-        for (cap, re) in &spec.not_match {
-            if re.is_match(caps.get(cap.as_str()).copied().unwrap_or("")) {
-                continue 'matches;
+        let Some(node) = match_node else { continue };
+        caps.insert("text", text.get(node.byte_range()).unwrap_or(""));
+        for &(fi, vi) in &q.patterns[m.pattern_index] {
+            let variant = &rules.facts[fi].variants[vi];
+            if let Some(values) = fact_values(variant, &caps) {
+                let (start, end) = (node.start_byte(), node.end_byte());
+                hits.push(Hit {
+                    fact: fi,
+                    start,
+                    end,
+                    scope: scope
+                        .clone()
+                        .map(|r| (r.start, r.end))
+                        .unwrap_or((start, end)),
+                    loc: location(entry, src, start, end),
+                    unit: code.map(|c| c.unit_at(start)).unwrap_or(0),
+                    values,
+                });
             }
         }
-        for (name, prop) in &spec.props {
-            let from = caps.get(prop.from.as_str()).copied().unwrap_or("");
-            if let Some(c) = prop
-                .regex
-                .items()
-                .iter()
-                .find_map(|re| re.regex().captures(from))
-            {
-                let v = match &prop.value {
-                    Some(v) => v.clone(),
-                    None => c
-                        .get(1)
-                        .or_else(|| c.get(0))
-                        .map(|m| m.as_str().to_string())
-                        .unwrap_or_default(),
-                };
-                values.insert(name.clone(), cut(&v));
-            }
-        }
-        for (name, t) in &caps {
-            if *name != "text" {
-                values.entry((*name).to_string()).or_insert_with(|| cut(t));
-            }
-        }
-        values.insert("text".into(), cut(whole));
-        let (start, end) = (node.start_byte(), node.end_byte());
-        let scope = scope.map(|r| (r.start, r.end)).unwrap_or((start, end));
-        hits.push(Hit {
-            fact: fi,
-            start,
-            end,
-            scope,
-            loc: location(entry, src, start, end),
-            unit: code.map(|c| c.unit_at(start)).unwrap_or(0),
-            values,
-        });
     }
+}
+
+/// A variant's predicates on one match; its values when they all hold.
+fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<BTreeMap<String, String>> {
+    let spec = &v.spec;
+    let whole = caps.get("text").copied().unwrap_or("");
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(re) = spec.call.as_ref().or(spec.string.as_ref()) {
+        let target = if spec.call.is_some() {
+            caps.get("callee").copied().unwrap_or("")
+        } else {
+            whole
+        };
+        let c = re.regex().captures(target)?;
+        named_groups(re.regex(), &c, &mut values);
+    }
+    for (cap, re) in &spec.matches {
+        let c = re
+            .regex()
+            .captures(caps.get(cap.as_str()).copied().unwrap_or(""))?;
+        named_groups(re.regex(), &c, &mut values);
+    }
+    for (cap, re) in &spec.not_match {
+        if re.is_match(caps.get(cap.as_str()).copied().unwrap_or("")) {
+            return None;
+        }
+    }
+    for (name, prop) in &spec.props {
+        let from = caps.get(prop.from.as_str()).copied().unwrap_or("");
+        if let Some(c) = prop
+            .regex
+            .items()
+            .iter()
+            .find_map(|re| re.regex().captures(from))
+        {
+            let v = match &prop.value {
+                Some(v) => v.clone(),
+                None => c
+                    .get(1)
+                    .or_else(|| c.get(0))
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default(),
+            };
+            values.insert(name.clone(), cut(&v));
+        }
+    }
+    for (name, t) in caps {
+        if *name != "text" {
+            values.entry((*name).to_string()).or_insert_with(|| cut(t));
+        }
+    }
+    values.insert("text".into(), cut(whole));
+    Some(values)
 }
 
 /// Regex matches over the whole text; bounded so a pathological file cannot flood the model.

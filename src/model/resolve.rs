@@ -190,7 +190,7 @@ impl<'a> Index<'a> {
                 packages.push((n.clone(), i));
             }
         }
-        packages.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        packages.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut classes: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, u) in model.units.iter().enumerate() {
@@ -250,7 +250,7 @@ impl<'a> Index<'a> {
             .or_else(|| spec.strip_prefix("~/"))
             .or_else(|| spec.strip_prefix("#/"))
         {
-            return self.from_ancestors(dir, rest);
+            return self.in_ancestors(dir, rest);
         }
         for (name, mf) in &self.packages {
             if spec == name || spec.starts_with(&format!("{name}/")) {
@@ -286,12 +286,12 @@ impl<'a> Index<'a> {
         }
         // baseUrl-style imports such as `lib/booking` or `src/lib/booking`.
         if spec.contains('/') && !spec.starts_with('@') {
-            return self.from_ancestors(dir, spec);
+            return self.in_ancestors(dir, spec);
         }
         None
     }
 
-    fn from_ancestors(&self, dir: &str, rest: &str) -> Option<usize> {
+    fn in_ancestors(&self, dir: &str, rest: &str) -> Option<usize> {
         let mut d = dir.to_string();
         loop {
             for base in [join(&d, &format!("src/{rest}")), join(&d, rest)] {

@@ -56,8 +56,18 @@ pub fn render(report: &Report, style: &Style) -> String {
             }
         }
         if c.verdict == Verdict::Fail {
-            let first = c.remediation.lines().next().unwrap_or("");
-            let _ = writeln!(out, "        {} {first}", style.paint("33", "fix:"));
+            let first: Vec<&str> = c
+                .remediation
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let _ = writeln!(
+                out,
+                "        {} {}",
+                style.paint("33", "fix:"),
+                first.join(" ")
+            );
         }
     }
     let warnings: Vec<_> = report

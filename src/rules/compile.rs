@@ -3,7 +3,7 @@
 
 use super::error::RuleSource;
 use super::spec::*;
-use super::{Check, CompiledQuery, Fact, ID_PREFIX, RuleSet, Variant};
+use super::{Check, CombinedQuery, Fact, ID_PREFIX, RuleSet, Variant};
 use crate::lang::Lang;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,6 +47,7 @@ pub fn compile(
 
     let mut named: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut compiled_facts: Vec<Fact> = Vec::new();
+    let mut variant_sources: Vec<Vec<usize>> = Vec::new();
     for (spec, si) in facts {
         let mut cx = Ctx {
             src: &sources[si],
@@ -59,6 +60,10 @@ pub fn compile(
         };
         let idx = fact_index[&spec.id.value];
         let variant = compile_fact(&mut cx, spec)?;
+        if variant_sources.len() <= idx {
+            variant_sources.resize(idx + 1, Vec::new());
+        }
+        variant_sources[idx].push(si);
         if idx < compiled_facts.len() {
             let fact = &mut compiled_facts[idx];
             if variant.spec.role != fact.role {
@@ -84,6 +89,8 @@ pub fn compile(
             compiled_facts[idx].variants.push(variant);
         }
     }
+
+    let queries = combine_queries(sources, &compiled_facts, &variant_sources)?;
 
     {
         let mut cx = Ctx {
@@ -171,6 +178,7 @@ pub fn compile(
     });
     Ok(RuleSet {
         facts: compiled_facts,
+        queries,
         fact_index,
         model,
         checks: out_checks,
@@ -222,53 +230,30 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
     }
     let mut queries = BTreeMap::new();
     for &lang in &spec.langs {
-        let (text, at) = if let Some(q) = &spec.query {
-            (q.value.clone(), q)
+        let text = if let Some(q) = &spec.query {
+            q.value.clone()
         } else if spec.call.is_some() {
             if !lang.is_code() {
                 return Err(cx
                     .src
                     .error_at(&spec.id, "`call` facts apply to ts, tsx and js only"));
             }
-            (
-                "(call_expression function: (_) @callee arguments: (_) @args) @match".to_string(),
-                &spec.id,
-            )
+            CALL_QUERY.to_string()
         } else {
-            let q = match lang {
-                Lang::Ts | Lang::Tsx | Lang::Js => "[(string) (template_string)] @match",
-                _ => {
-                    return Err(cx
-                        .src
-                        .error_at(&spec.id, "`string` facts apply to ts, tsx and js only"));
-                }
-            };
-            (q.to_string(), &spec.id)
+            if !lang.is_code() {
+                return Err(cx
+                    .src
+                    .error_at(&spec.id, "`string` facts apply to ts, tsx and js only"));
+            }
+            STRING_QUERY.to_string()
         };
-        let grammar = lang.grammar().expect("parsed language");
-        let query = tree_sitter::Query::new(&grammar, &text).map_err(|e| {
-            cx.src.error_with_help(
-                at,
-                format!(
-                    "fact `{}`: query does not compile for {}: {} at query line {}, column {}",
-                    spec.id.value,
-                    lang.name(),
-                    e.message.trim(),
-                    e.row + 1,
-                    e.column + 1
-                ),
-                "list in `langs` only the grammars whose node kinds the query uses",
-            )
-        })?;
-        let names = query.capture_names();
-        let match_capture = query.capture_index_for_name("match").unwrap_or(0);
-        if names.is_empty() {
-            return Err(cx.src.error_at(
-                at,
-                "the query captures nothing: name the fact's node `@match`",
-            ));
+        let at = spec.query.as_ref().unwrap_or(&spec.id);
+        let mut known: BTreeSet<String> = capture_names(&text);
+        if !known.contains("match") {
+            return Err(cx
+                .src
+                .error_at(at, "name the fact's node `@match` in the query"));
         }
-        let mut known: BTreeSet<String> = names.iter().map(|s| s.to_string()).collect();
         known.insert("text".into());
         for (cap, re) in spec.matches.iter().chain(spec.not_match.iter()) {
             if !known.contains(cap) {
@@ -288,13 +273,7 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
                 ));
             }
         }
-        queries.insert(
-            lang,
-            CompiledQuery {
-                query,
-                match_capture,
-            },
-        );
+        queries.insert(lang, text);
     }
     for re in spec.matches.values().chain(spec.not_match.values()) {
         cx.re(re)?;
@@ -316,6 +295,116 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
         }
     }
     Ok(Variant { spec, queries })
+}
+
+const CALL_QUERY: &str = "(call_expression function: (_) @callee arguments: (_) @args) @match";
+const STRING_QUERY: &str = "[(string) (template_string)] @match";
+
+fn capture_names(query: &str) -> BTreeSet<String> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"@([A-Za-z_][\w.-]*)").expect("static"));
+    re.captures_iter(query).map(|c| c[1].to_string()).collect()
+}
+
+/// One query per language holding every fact's patterns (identical patterns once): the
+/// grammar analysis tree-sitter does per query is paid once, and each file is matched once.
+fn combine_queries(
+    sources: &[RuleSource],
+    facts: &[Fact],
+    variant_sources: &[Vec<usize>],
+) -> miette::Result<BTreeMap<Lang, CombinedQuery>> {
+    type Chunks = Vec<(String, Vec<(usize, usize)>)>;
+    let mut work: Vec<(Lang, Chunks, String, Vec<std::ops::Range<usize>>)> = Vec::new();
+    for lang in Lang::PARSED {
+        let mut chunks: Chunks = Vec::new();
+        for (fi, fact) in facts.iter().enumerate() {
+            for (vi, v) in fact.variants.iter().enumerate() {
+                let Some(text) = v.queries.get(&lang) else {
+                    continue;
+                };
+                match chunks.iter_mut().find(|(t, _)| t == text) {
+                    Some((_, users)) => users.push((fi, vi)),
+                    None => chunks.push((text.clone(), vec![(fi, vi)])),
+                }
+            }
+        }
+        if chunks.is_empty() {
+            continue;
+        }
+        let mut combined = String::new();
+        let mut ranges = Vec::new();
+        for (text, _) in &chunks {
+            let start = combined.len();
+            combined.push_str(text);
+            combined.push('\n');
+            ranges.push(start..combined.len());
+        }
+        work.push((lang, chunks, combined, ranges));
+    }
+    // Grammar analysis dominates start-up; the languages compile in parallel.
+    let compiled: Vec<Result<tree_sitter::Query, tree_sitter::QueryError>> =
+        std::thread::scope(|s| {
+            let handles: Vec<_> = work
+                .iter()
+                .map(|(lang, _, combined, _)| {
+                    s.spawn(move || {
+                        tree_sitter::Query::new(&lang.grammar().expect("parsed language"), combined)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("query compile thread"))
+                .collect()
+        });
+    let mut out = BTreeMap::new();
+    for ((lang, chunks, combined, ranges), query) in work.into_iter().zip(compiled) {
+        let query = query.map_err(|e| {
+            let ci = ranges
+                .iter()
+                .position(|r| r.contains(&e.offset))
+                .unwrap_or(0);
+            let (fi, vi) = chunks[ci].1[0];
+            let v = &facts[fi].variants[vi];
+            let src = &sources[variant_sources[fi][vi]];
+            let row = combined[ranges[ci].start..e.offset.min(combined.len())]
+                .matches('\n')
+                .count();
+            src.error_with_help(
+                v.spec.query.as_ref().unwrap_or(&v.spec.id),
+                format!(
+                    "fact `{}`: query does not compile for {}: {} (query line {})",
+                    v.spec.id.value,
+                    lang.name(),
+                    e.message.trim(),
+                    row + 1
+                ),
+                "list in `langs` only the grammars whose node kinds the query uses",
+            )
+        })?;
+        let patterns = (0..query.pattern_count())
+            .map(|pi| {
+                let at = query.start_byte_for_pattern(pi);
+                let ci = ranges
+                    .iter()
+                    .position(|r| r.contains(&at))
+                    .expect("pattern in a chunk");
+                chunks[ci].1.clone()
+            })
+            .collect();
+        let match_capture = query
+            .capture_index_for_name("match")
+            .expect("every pattern has @match");
+        out.insert(
+            lang,
+            CombinedQuery {
+                query,
+                match_capture,
+                patterns,
+            },
+        );
+    }
+    Ok(out)
 }
 
 fn compile_check(cx: &mut Ctx, spec: &CheckSpec) -> R {
@@ -401,11 +490,13 @@ impl Ctx<'_> {
 
     fn re(&self, re: &Re) -> R {
         let text = self.expand(re)?;
-        let compiled = regex::RegexBuilder::new(&text)
-            .size_limit(1 << 22)
-            .build()
-            .map_err(|e| self.src.error_at(&re.src, format!("invalid regex: {e}")))?;
-        re.set(compiled);
+        if !validated(&text) {
+            regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(&text)
+                .map_err(|e| self.src.error_at(&re.src, format!("invalid regex: {e}")))?;
+        }
+        re.set(text);
         Ok(())
     }
 
@@ -554,6 +645,17 @@ impl Ctx<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether a regex text was already validated (rules repeat props through YAML anchors).
+fn validated(text: &str) -> bool {
+    use std::sync::Mutex;
+    static SEEN: std::sync::OnceLock<Mutex<BTreeSet<String>>> = std::sync::OnceLock::new();
+    !SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .expect("regex set")
+        .insert(text.to_string())
 }
 
 pub fn placeholder_re() -> &'static Regex {

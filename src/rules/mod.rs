@@ -25,16 +25,18 @@ pub struct Fact {
     pub variants: Vec<Variant>,
 }
 
-/// One definition of a fact with its queries compiled for each language it applies to.
+/// One definition of a fact, with its query text for each language it applies to.
 pub struct Variant {
     pub spec: FactSpec,
-    pub queries: BTreeMap<Lang, CompiledQuery>,
+    pub queries: BTreeMap<Lang, String>,
 }
 
-pub struct CompiledQuery {
+/// Every fact's patterns for one language, compiled as one query.
+pub struct CombinedQuery {
     pub query: tree_sitter::Query,
-    /// Index of the `@match` capture (or the first capture).
     pub match_capture: u32,
+    /// For each pattern index, the (fact, variant) pairs it stands for.
+    pub patterns: Vec<Vec<(usize, usize)>>,
 }
 
 pub struct Check {
@@ -55,6 +57,7 @@ impl Check {
 
 pub struct RuleSet {
     pub facts: Vec<Fact>,
+    pub queries: BTreeMap<Lang, CombinedQuery>,
     pub fact_index: BTreeMap<String, usize>,
     pub model: ModelSpec,
     pub checks: Vec<Check>,

@@ -10,11 +10,13 @@ use std::sync::OnceLock;
 
 pub type Text = Spanned<String>;
 
-/// A regex from a rule file, compiled in place during validation (`$name` expands a pattern).
+/// A regex from a rule file. Validation expands `$name` patterns and checks the syntax; the
+/// automaton is built on first use and shared by every rule that spells the same regex.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(from = "Spanned<String>")]
 pub struct Re {
     pub src: Text,
+    expanded: OnceLock<String>,
     compiled: OnceLock<Regex>,
 }
 
@@ -22,21 +24,44 @@ impl From<Spanned<String>> for Re {
     fn from(src: Spanned<String>) -> Self {
         Re {
             src,
+            expanded: OnceLock::new(),
             compiled: OnceLock::new(),
         }
     }
 }
 
 impl Re {
-    pub fn set(&self, re: Regex) {
-        let _ = self.compiled.set(re);
+    /// Records the validated, expanded regex text.
+    pub fn set(&self, expanded: String) {
+        let _ = self.expanded.set(expanded);
     }
     pub fn regex(&self) -> &Regex {
-        self.compiled.get().expect("rules are compiled before use")
+        self.compiled.get_or_init(|| {
+            shared_regex(self.expanded.get().expect("rules are validated before use"))
+        })
     }
     pub fn is_match(&self, text: &str) -> bool {
         self.regex().is_match(text)
     }
+}
+
+fn shared_regex(text: &str) -> Regex {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static CACHE: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(r) = cache.lock().expect("regex cache").get(text) {
+        return r.clone();
+    }
+    let r = regex::RegexBuilder::new(text)
+        .size_limit(1 << 24)
+        .build()
+        .expect("validated regex compiles");
+    cache
+        .lock()
+        .expect("regex cache")
+        .insert(text.to_string(), r.clone());
+    r
 }
 
 /// One regex or a list of them.

@@ -1,0 +1,232 @@
+//! End-to-end tests of the binary: output formats on the demo app, exit codes, rule errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_booking-audit"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+#[test]
+fn demo_text_report() {
+    let o = run(&["fixtures/demo", "--color", "never"]);
+    assert_eq!(o.status.code(), Some(1), "the demo has failing checks");
+    insta::assert_snapshot!("demo_text", stdout(&o));
+}
+
+#[test]
+fn demo_json_report_matches_the_schema() {
+    let o = run(&["fixtures/demo", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report violates the schema:\n{}",
+        errors.join("\n")
+    );
+    let checks = json["checks"].as_array().unwrap();
+    let set = booking_audit::rules::load(None).unwrap();
+    assert_eq!(checks.len(), set.checks.len(), "every check appears");
+    for c in checks {
+        if c["verdict"] != "skip" {
+            assert!(
+                !c["evidence"].as_array().unwrap().is_empty(),
+                "{} has no evidence",
+                c["id"]
+            );
+        }
+    }
+    insta::assert_snapshot!("demo_json", out);
+}
+
+#[test]
+fn json_is_identical_whatever_the_thread_count() {
+    let one = stdout(&run(&[
+        "fixtures/demo",
+        "--format",
+        "json",
+        "--threads",
+        "1",
+    ]));
+    let four = stdout(&run(&[
+        "fixtures/demo",
+        "--format",
+        "json",
+        "--threads",
+        "4",
+    ]));
+    assert_eq!(one, four);
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    assert_eq!(
+        run(&["fixtures/demo", "--fail-on", "never"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["fixtures/demo", "--fail-on", "low"]).status.code(),
+        Some(1)
+    );
+    // Only checks of the given severity or above fail the run.
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["fixtures/demo", "--format", "json"]))).unwrap();
+    let critical_fails = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["verdict"] == "fail" && c["severity"] == "critical");
+    let code = run(&["fixtures/demo", "--fail-on", "critical"])
+        .status
+        .code();
+    assert_eq!(code, Some(if critical_fails { 1 } else { 0 }));
+}
+
+#[test]
+fn a_clean_run_exits_zero() {
+    let o = run(&["fixtures/payment/no-payment", "--fail-on", "never"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn bad_paths_exit_two() {
+    let o = run(&["does/not/exist"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does/not/exist"));
+    let o = run(&["Cargo.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a directory"));
+}
+
+#[test]
+fn malformed_rule_file_is_reported_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("payment")).unwrap();
+    std::fs::write(
+        dir.path().join("payment/broken.yaml"),
+        "id: broken-check\ntitle: Broken\ncategory: payment\nseverity: hgih\n",
+    )
+    .unwrap();
+    let o = run(&["fixtures/demo", "--rules", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("broken.yaml"), "names the file: {err}");
+    assert!(
+        err.contains("hgih") && err.contains('4'),
+        "points at line 4: {err}"
+    );
+}
+
+#[test]
+fn rule_with_a_bad_regex_is_reported_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("facts")).unwrap();
+    std::fs::write(
+        dir.path().join("facts/mine.yaml"),
+        "facts:\n  - id: my-fact\n    about: mine\n    langs: [ts]\n    call: '(unclosed'\n",
+    )
+    .unwrap();
+    let o = run(&["list", "--rules", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("mine.yaml:5"), "points at line 5: {err}");
+}
+
+#[test]
+fn extra_rules_add_and_override_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("custom")).unwrap();
+    std::fs::write(
+        dir.path().join("custom/has-webhook.yaml"),
+        r#"id: has-webhook
+title: A payment webhook exists
+category: custom
+severity: info
+why: Payments need a webhook.
+explain: {pass: a webhook verifies events, fail: none does, skip: never}
+remediation: Add one.
+decide:
+  - verdict: pass
+    when: {exists: {fact: webhook-verify, as: hook}}
+    detail: 'Webhook: {hook} at {hook.loc}'
+  - verdict: fail
+    detail: 'No webhook'
+"#,
+    )
+    .unwrap();
+    let o = run(&[
+        "fixtures/demo",
+        "--format",
+        "json",
+        "--rules",
+        dir.path().to_str().unwrap(),
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let c = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["short_id"] == "has-webhook")
+        .expect("custom check runs");
+    assert_eq!(c["verdict"], "pass");
+    assert_eq!(c["id"], "booking-flow-lifecycle.custom.has-webhook");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("src/app/api/webhooks/stripe/route.ts:")
+    );
+}
+
+#[test]
+fn list_and_explain() {
+    let o = run(&["list"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("payment-capture-timing") && out.contains("critical"));
+    for id in [
+        "refund-logic",
+        "booking-flow-lifecycle.payment.refund-logic",
+    ] {
+        let o = run(&["explain", id]);
+        assert_eq!(o.status.code(), Some(0));
+        let out = stdout(&o);
+        for part in [
+            "booking-flow-lifecycle.payment.refund-logic",
+            "Why it matters",
+            "Pass",
+            "Fail",
+            "Skip",
+            "Remediation",
+            "CWE-841",
+        ] {
+            assert!(out.contains(part), "explain lacks {part}: {out}");
+        }
+    }
+    let o = run(&["explain", "no-such-check"]);
+    assert_eq!(o.status.code(), Some(2));
+}
