@@ -178,7 +178,12 @@ impl<'a> Engine<'a> {
             .rules
             .facts
             .get(f.fact)
-            .and_then(|d| d.label.as_ref())
+            .and_then(|d| {
+                d.variants
+                    .get(f.variant)
+                    .and_then(|v| v.spec.label.as_ref())
+                    .or(d.label.as_ref())
+            })
             .map(|t| fill_values(&t.value, &f.values))
             .unwrap_or_else(|| {
                 crate::source::shorten(f.loc.snippet.lines().next().unwrap_or(""), 80)

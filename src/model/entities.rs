@@ -280,7 +280,10 @@ fn resolve_fallbacks(model: &mut RepoModel, rules: &RuleSet) {
             let Some(ff) = &prop.fallback_field else {
                 continue;
             };
-            if model.facts[i].values.contains_key(name) {
+            // Only an insert that omits the value takes the schema default.
+            if model.facts[i].values.contains_key(name)
+                || model.facts[i].value("write") != Some("insert")
+            {
                 continue;
             }
             let Some(ent) = model.facts[i]

@@ -22,6 +22,8 @@ const PARSE_BUDGET: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub fact: usize,
+    /// Which definition of the fact matched (for its label).
+    pub variant: usize,
     pub start: usize,
     pub end: usize,
     /// The region a `role: transaction` fact covers (its `@scope` capture, else the match).
@@ -130,11 +132,19 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
     let code = entry.lang.is_code().then(|| code::extract(root, &src.text));
     let mut hits = Vec::new();
     for (fi, fact) in rules.facts.iter().enumerate() {
-        for v in &fact.variants {
+        for (vi, v) in fact.variants.iter().enumerate() {
             if let Some(scan) = &v.spec.scan
                 && v.spec.langs.contains(&entry.lang)
             {
-                run_scan(fi, v, scan.regex(), &src, entry, code.as_ref(), &mut hits);
+                run_scan(
+                    (fi, vi),
+                    v,
+                    scan.regex(),
+                    &src,
+                    entry,
+                    code.as_ref(),
+                    &mut hits,
+                );
             }
         }
     }
@@ -245,6 +255,7 @@ fn run_query(
                 let (start, end) = (node.start_byte(), node.end_byte());
                 hits.push(Hit {
                     fact: fi,
+                    variant: vi,
                     start,
                     end,
                     scope: scope
@@ -315,7 +326,7 @@ fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<BTreeMap<Stri
 
 /// Regex matches over the whole text; bounded so a pathological file cannot flood the model.
 fn run_scan(
-    fi: usize,
+    (fi, vi): (usize, usize),
     fact: &Variant,
     re: &regex::Regex,
     src: &SourceText,
@@ -353,6 +364,7 @@ fn run_scan(
         values.insert("text".into(), cut(m.as_str()));
         hits.push(Hit {
             fact: fi,
+            variant: vi,
             start: m.start(),
             end: m.end(),
             scope: (m.start(), m.end()),
@@ -407,6 +419,7 @@ fn manifest(entry: &FileEntry, src: &SourceText) -> ParsedFile {
             );
             hits.push(Hit {
                 fact: DEPENDENCY_FACT,
+                variant: 0,
                 start,
                 end: start + needle.len(),
                 scope: (start, start),

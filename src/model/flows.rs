@@ -53,7 +53,12 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         if model.units[u].is_module {
             continue;
         }
+        let caller_client = model.files[model.units[u].file].side == Side::Client;
         for e in edges {
+            // A server action called from a component is still a server entry point.
+            if caller_client && model.files[model.units[e.target].file].side == Side::Server {
+                continue;
+            }
             has_caller[e.target] = true;
         }
     }

@@ -69,6 +69,7 @@ impl UnitInfo {
 /// One fact in the repository.
 pub struct FactRec {
     pub fact: usize,
+    pub variant: usize,
     pub file: usize,
     pub unit: usize,
     pub start: usize,
@@ -175,6 +176,7 @@ pub fn build(
         for h in p.hits {
             facts.push(FactRec {
                 fact: h.fact,
+                variant: h.variant,
                 file: fi,
                 unit: unit_base + h.unit,
                 start: h.start,

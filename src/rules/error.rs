@@ -44,6 +44,8 @@ impl Diagnostic for SpanError {
 pub struct RuleSource {
     pub path: String,
     pub text: String,
+    /// Built-in rule files merge fact variants; `--rules` files override by id.
+    pub builtin: bool,
 }
 
 impl RuleSource {

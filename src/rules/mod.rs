@@ -78,6 +78,7 @@ pub fn load(extra: Option<&Path>) -> miette::Result<RuleSet> {
         .map(|(p, t)| RuleSource {
             path: (*p).to_string(),
             text: (*t).to_string(),
+            builtin: true,
         })
         .collect();
     if let Some(dir) = extra {
@@ -119,6 +120,7 @@ fn read_dir_sources(dir: &Path) -> miette::Result<Vec<RuleSource>> {
         out.push(RuleSource {
             path: format!("{}/{}", dir.display(), rel),
             text,
+            builtin: false,
         });
     }
     Ok(out)
@@ -146,8 +148,8 @@ fn parse<T: serde::de::DeserializeOwned>(src: &RuleSource) -> miette::Result<T> 
 }
 
 pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
-    // Definitions sharing an id are variants of one fact; a later file that redefines an
-    // id replaces the earlier file's variants.
+    // Definitions sharing an id are variants of one fact; a `--rules` file that redefines a
+    // built-in id replaces the built-in variants.
     let mut facts: Vec<(FactSpec, usize)> = Vec::new();
     let mut model: Option<(ModelSpec, usize)> = None;
     let mut checks: Vec<(CheckSpec, usize)> = Vec::new();
