@@ -297,22 +297,8 @@ fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<BTreeMap<Stri
         }
     }
     for (name, prop) in &spec.props {
-        let from = caps.get(prop.from.as_str()).copied().unwrap_or("");
-        if let Some(c) = prop
-            .regex
-            .items()
-            .iter()
-            .find_map(|re| re.regex().captures(from))
-        {
-            let v = match &prop.value {
-                Some(v) => v.clone(),
-                None => c
-                    .get(1)
-                    .or_else(|| c.get(0))
-                    .map(|m| m.as_str().to_string())
-                    .unwrap_or_default(),
-            };
-            values.insert(name.clone(), cut(&v));
+        if let Some(v) = prop_value(prop, caps.get(prop.from.as_str()).copied().unwrap_or("")) {
+            values.insert(name.clone(), v);
         }
     }
     for (name, t) in caps {
@@ -344,21 +330,8 @@ fn run_scan(
             } else {
                 values.get(&prop.from).map(String::as_str).unwrap_or("")
             };
-            if let Some(pc) = prop
-                .regex
-                .items()
-                .iter()
-                .find_map(|r| r.regex().captures(from))
-            {
-                let v = match &prop.value {
-                    Some(v) => v.clone(),
-                    None => pc
-                        .get(1)
-                        .or_else(|| pc.get(0))
-                        .map(|m| m.as_str().to_string())
-                        .unwrap_or_default(),
-                };
-                values.insert(name.clone(), cut(&v));
+            if let Some(v) = prop_value(prop, from) {
+                values.insert(name.clone(), v);
             }
         }
         values.insert("text".into(), cut(m.as_str()));
@@ -373,6 +346,25 @@ fn run_scan(
             values,
         });
     }
+}
+
+/// A prop's value from its source text: the first regex that matches gives its first group
+/// (or the whole match), or the prop's fixed `value`.
+fn prop_value(prop: &crate::rules::spec::PropSpec, from: &str) -> Option<String> {
+    let c = prop
+        .regex
+        .items()
+        .iter()
+        .find_map(|re| re.regex().captures(from))?;
+    let v = match &prop.value {
+        Some(v) => v.clone(),
+        None => c
+            .get(1)
+            .or_else(|| c.get(0))
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default(),
+    };
+    Some(cut(&v))
 }
 
 fn named_groups(re: &regex::Regex, c: &regex::Captures, values: &mut BTreeMap<String, String>) {
