@@ -31,7 +31,7 @@ pub fn audit(
             exclude: &opts.exclude,
         },
     );
-    let model = model::build(root, &files, rules, diags);
+    let model = model::build(&files, rules, diags);
     let results = engine::evaluate(&model, rules);
     let report = report::build(
         opts.display_root,

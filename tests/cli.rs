@@ -14,6 +14,17 @@ fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("binary runs")
 }
 
+/// A `--rules` directory holding the given files.
+fn rules_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
 }
@@ -124,13 +135,10 @@ fn bad_paths_exit_two() {
 
 #[test]
 fn malformed_rule_file_is_reported_at_its_line() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("payment")).unwrap();
-    std::fs::write(
-        dir.path().join("payment/broken.yaml"),
+    let dir = rules_dir(&[(
+        "payment/broken.yaml",
         "id: broken-check\ntitle: Broken\ncategory: payment\nseverity: hgih\n",
-    )
-    .unwrap();
+    )]);
     let o = run(&["fixtures/demo", "--rules", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -143,13 +151,10 @@ fn malformed_rule_file_is_reported_at_its_line() {
 
 #[test]
 fn rule_with_a_bad_regex_is_reported_at_its_line() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("facts")).unwrap();
-    std::fs::write(
-        dir.path().join("facts/mine.yaml"),
+    let dir = rules_dir(&[(
+        "facts/mine.yaml",
         "facts:\n  - id: my-fact\n    about: mine\n    langs: [ts]\n    call: '(unclosed'\n",
-    )
-    .unwrap();
+    )]);
     let o = run(&["list", "--rules", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -158,10 +163,8 @@ fn rule_with_a_bad_regex_is_reported_at_its_line() {
 
 #[test]
 fn extra_rules_add_and_override_checks() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("custom")).unwrap();
-    std::fs::write(
-        dir.path().join("custom/has-webhook.yaml"),
+    let dir = rules_dir(&[(
+        "custom/has-webhook.yaml",
         r#"id: has-webhook
 title: A payment webhook exists
 category: custom
@@ -176,8 +179,7 @@ decide:
   - verdict: fail
     detail: 'No webhook'
 "#,
-    )
-    .unwrap();
+    )]);
     let o = run(&[
         "fixtures/demo",
         "--format",

@@ -3,20 +3,6 @@
 use crate::source::Location;
 use std::collections::BTreeMap;
 
-/// Attributes every binding has; any other attribute reads a value of the first item.
-pub const ATTRS: &[&str] = &[
-    "loc",
-    "locs",
-    "all",
-    "n",
-    "m",
-    "count",
-    "failing",
-    "failing_locs",
-    "file",
-    "label",
-];
-
 #[derive(Debug, Clone, Default)]
 pub struct Item {
     pub label: String,

@@ -122,19 +122,13 @@ impl RepoModel {
     }
 }
 
-pub fn build(
-    root: &std::path::Path,
-    entries: &[FileEntry],
-    rules: &RuleSet,
-    mut diags: Vec<Diagnostic>,
-) -> RepoModel {
+pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>) -> RepoModel {
     let parsed: Vec<ParsedFile> = entries
         .par_iter()
         .map_init(tree_sitter::Parser::new, |parser, e| {
             extract::extract_file(e, rules, parser)
         })
         .collect();
-    let _ = root;
     let mut files = Vec::with_capacity(entries.len());
     let mut units = Vec::new();
     let mut facts = Vec::new();
