@@ -345,6 +345,9 @@ impl<'a> Engine<'a> {
             {
                 continue;
             }
+            if ec.declared && e.loc.is_none() {
+                continue;
+            }
             if ec.field.is_some() || ec.default.is_some() || ec.type_.is_some() {
                 for f in &e.fields {
                     let ok = ec.field.as_ref().is_none_or(|re| re.is_match(&f.name))

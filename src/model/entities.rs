@@ -58,7 +58,8 @@ pub fn singular(w: &str) -> String {
     }
 }
 
-/// The key entities are merged and looked up by: `bookings`, `Booking`, `booking` are one.
+/// The key entities are merged and looked up by: `bookings`, `Booking`, `booking` are one, and
+/// so is `BookingModel`, the usual name of the Mongoose/Sequelize model class of `Booking`.
 pub fn key(name: &str) -> String {
     let name = name.rsplit('.').next().unwrap_or(name);
     let lower: String = name
@@ -66,7 +67,11 @@ pub fn key(name: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .collect::<String>()
         .to_lowercase();
-    singular(&lower)
+    let stem = lower
+        .strip_suffix("model")
+        .filter(|s| s.len() >= 3)
+        .unwrap_or(&lower);
+    singular(stem)
 }
 
 fn split_columns(s: &str) -> Vec<String> {

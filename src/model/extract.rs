@@ -4,6 +4,7 @@
 use super::code::{self, CodeFile};
 use crate::lang::Lang;
 use crate::report::Diagnostic;
+use crate::rules::compile::WITHIN_CALL;
 use crate::rules::{RuleSet, Variant};
 use crate::source::{Location, SourceText};
 use crate::walk::FileEntry;
@@ -249,6 +250,12 @@ fn run_query(
         }
         let Some(node) = match_node else { continue };
         caps.insert("text", text.get(node.byte_range()).unwrap_or(""));
+        if q.patterns[m.pattern_index]
+            .iter()
+            .any(|&(fi, vi)| rules.facts[fi].variants[vi].reads_within_call)
+        {
+            caps.insert(WITHIN_CALL, enclosing_callee(node, text));
+        }
         for &(fi, vi) in &q.patterns[m.pattern_index] {
             let variant = &rules.facts[fi].variants[vi];
             if let Some(values) = fact_values(variant, &caps) {
@@ -269,6 +276,36 @@ fn run_query(
             }
         }
     }
+}
+
+/// The callee text of the nearest call or `new` whose arguments contain `node`; empty at a
+/// function boundary or when there is none. Bounded so deep nesting stays cheap.
+fn enclosing_callee<'a>(node: tree_sitter::Node, text: &'a str) -> &'a str {
+    let mut cur = node;
+    for _ in 0..12 {
+        let Some(parent) = cur.parent() else { break };
+        match parent.kind() {
+            "arguments" => {
+                if let Some(call) = parent.parent() {
+                    let f = call
+                        .child_by_field_name("function")
+                        .or_else(|| call.child_by_field_name("constructor"));
+                    if let Some(f) = f {
+                        return text.get(f.byte_range()).unwrap_or("");
+                    }
+                }
+                return "";
+            }
+            "function_declaration"
+            | "function_expression"
+            | "arrow_function"
+            | "method_definition"
+            | "class_body"
+            | "program" => return "",
+            _ => cur = parent,
+        }
+    }
+    ""
 }
 
 /// A variant's predicates on one match; its values when they all hold.

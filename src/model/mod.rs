@@ -241,13 +241,14 @@ fn side_of(entry: &FileEntry, code: Option<&CodeFile>, rules: &RuleSet) -> Side 
     Side::Server
 }
 
-/// A fact with `entity` and `op` values is a write; `write` gets the op's normalized kind.
+/// A fact with `entity` and `op` values is a write; `write` gets the op's normalized kind,
+/// unless a prop already decided it (`updateOne(filter, doc, { upsert: true })` is an upsert).
 fn normalize_writes(facts: &mut [FactRec], rules: &RuleSet) {
     for f in facts {
         let Some(op) = f.values.get("op") else {
             continue;
         };
-        if !f.values.contains_key("entity") {
+        if !f.values.contains_key("entity") || f.values.contains_key("write") {
             continue;
         }
         let kind = rules

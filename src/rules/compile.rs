@@ -214,6 +214,7 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
         return Ok(Variant {
             spec,
             queries: BTreeMap::new(),
+            reads_within_call: false,
         });
     }
     if spec.langs.contains(&Lang::Manifest) {
@@ -255,6 +256,7 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
                 .error_at(at, "name the fact's node `@match` in the query"));
         }
         known.insert("text".into());
+        known.insert(WITHIN_CALL.into());
         for (cap, re) in spec.matches.iter().chain(spec.not_match.iter()) {
             if !known.contains(cap) {
                 return Err(cx
@@ -294,8 +296,22 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
                 .error_at(&u.name, "`until` applies to `role: transaction` facts only"));
         }
     }
-    Ok(Variant { spec, queries })
+    let reads_within_call = spec
+        .matches
+        .keys()
+        .chain(spec.not_match.keys())
+        .chain(spec.props.values().map(|p| &p.from))
+        .any(|c| c == WITHIN_CALL);
+    Ok(Variant {
+        spec,
+        queries,
+        reads_within_call,
+    })
 }
+
+/// Pseudo-capture: the callee of the call whose arguments hold the match (nearest enclosing
+/// call, within the same function), so a fact can tell a payment's metadata from a refund's.
+pub const WITHIN_CALL: &str = "within_call";
 
 const CALL_QUERY: &str = "(call_expression function: (_) @callee arguments: (_) @args) @match";
 const STRING_QUERY: &str = "[(string) (template_string)] @match";

@@ -29,6 +29,9 @@ pub struct Fact {
 pub struct Variant {
     pub spec: FactSpec,
     pub queries: BTreeMap<Lang, String>,
+    /// Whether a predicate or prop reads the `within_call` pseudo-capture, which costs a
+    /// walk up the tree and so is only computed when asked for.
+    pub reads_within_call: bool,
 }
 
 /// Every fact's patterns for one language, compiled as one query.

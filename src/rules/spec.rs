@@ -442,6 +442,10 @@ pub struct EntityCond {
     /// Only entities that a fact matching this selector writes.
     #[serde(default)]
     pub written_by: Option<Box<Selector>>,
+    /// Only entities a schema declares (a model, table or collection definition), not names
+    /// known only from the queries that read or write them.
+    #[serde(default)]
+    pub declared: bool,
     #[serde(rename = "as", default)]
     pub bind: Option<Text>,
 }
