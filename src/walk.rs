@@ -32,6 +32,8 @@ const SKIPPED_DIRS: &[&str] = &[
     "cypress",
     "playwright",
     "fixtures",
+    "seeds",
+    "seeders",
     "storybook-static",
     ".storybook",
 ];
@@ -40,6 +42,7 @@ const SKIPPED_DIRS: &[&str] = &[
 const SKIPPED_FILE_PATTERNS: &[&str] = &[
     r"\.(test|spec|e2e|stories|story|bench)\.[cm]?[jt]sx?$",
     r"(^|/)seed[^/]*\.[cm]?[jt]s$",
+    r"[-._]seed(er)?s?[-._][^/]*\.[cm]?[jt]s$",
     r"\.min\.js$",
     r"\.bundle\.js$",
 ];
