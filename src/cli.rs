@@ -1,7 +1,10 @@
 //! Command line: `booking-audit [PATH]`, `list`, `explain <id>`; exit codes 0/1/2.
 
+use crate::baseline::Baseline;
+use crate::config::{self, Config};
 use crate::report::{self, FailOn};
 use crate::rules::{self, RuleSet};
+use crate::suppress;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -28,9 +31,25 @@ pub struct AuditArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Fail (exit 1) when a check of this severity or above fails.
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    pub fail_on: FailOn,
+    /// Fail (exit 1) when a check of this severity or above fails [default: the config's
+    /// fail_on, else low].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Config file [default: .booking-audit.yml at PATH, if any].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Run only these checks (ids or categories; repeat or separate with commas).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Do not run these checks (ids or categories; repeat or separate with commas).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Fail only on failing checks or evidence that this baseline file does not record.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's failures in FILE (a JSON baseline) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Directory of extra rules (checks, facts, model.yaml) that add to or override the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
@@ -79,6 +98,14 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the evidence lines.
+    Github,
+    /// A Markdown summary for pull-request comments and job summaries.
+    Markdown,
+    /// JUnit XML: one test case per check.
+    Junit,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -176,7 +203,7 @@ fn globs(list: &[String]) -> miette::Result<Vec<crate::walk::glob_lite::Glob>> {
 }
 
 fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
-    let set = load_rules(args.rules.as_ref())?;
+    let mut set = load_rules(args.rules.as_ref())?;
     let meta = std::fs::metadata(&args.path)
         .map_err(|e| miette::miette!("{}: {e}", args.path.display()))?;
     if !meta.is_dir() {
@@ -186,20 +213,41 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
             args.path.display()
         );
     }
+    let config = Config::load(args.config.as_deref(), &args.path, &set)?;
+    let known = suppress::known_ids(&set);
+    config::select(&mut set, &args.only, &args.skip)?;
+    config.apply(&mut set);
+    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Low);
     let threads = args.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| miette::miette!("thread pool: {e}"))?;
     let display = args.path.to_string_lossy().to_string();
+    let include = [config.include.as_slice(), &args.include].concat();
+    let exclude = [config.exclude.as_slice(), &args.exclude].concat();
     let opts = crate::AuditOptions {
-        include: globs(&args.include)?,
-        exclude: globs(&args.exclude)?,
+        include: globs(&include)?,
+        exclude: globs(&exclude)?,
         display_root: &display,
     };
-    let (report, _) = pool.install(|| crate::audit(&args.path, &set, &opts));
+    let report = pool.install(|| {
+        let (mut report, model) = crate::audit(&args.path, &set, &opts);
+        let found = suppress::scan(&args.path, model.files.iter().map(|f| f.rel.as_str()));
+        suppress::apply(&mut report, found, &known);
+        if let Some(b) = &baseline {
+            b.apply(&mut report);
+        }
+        report.summarize();
+        report
+    });
     let text = match args.format {
         Format::Json => report::json::render(&report),
+        Format::Sarif => report::sarif::render(&report, &set),
+        Format::Github => report::github::render(&report),
+        Format::Markdown => report::markdown::render(&report, fail_on),
+        Format::Junit => report::junit::render(&report),
         Format::Text => {
             let color = match args.color {
                 ColorChoice::Always => true,
@@ -213,7 +261,17 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     };
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
-    Ok(if report.failed(args.fail_on) { 1 } else { 0 })
+    if let Some(path) = &args.write_baseline {
+        let b = Baseline::of(&report);
+        b.write(path)?;
+        eprintln!(
+            "booking-audit: wrote {} failing checks to {}",
+            b.failures.len(),
+            path.display()
+        );
+        return Ok(0);
+    }
+    Ok(if report.failed(fail_on) { 1 } else { 0 })
 }
 
 pub fn explain(set: &RuleSet, c: &rules::Check) -> String {

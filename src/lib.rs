@@ -1,13 +1,17 @@
 //! booking-audit: audits booking codebases for the 22 booking-flow checks.
 
+pub mod baseline;
 pub mod catalogue;
 pub mod cli;
+pub mod config;
 pub mod engine;
+pub mod fingerprint;
 pub mod lang;
 pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod walk;
 
 use std::path::Path;
@@ -33,12 +37,13 @@ pub fn audit(
     );
     let model = model::build(&files, rules, diags);
     let results = engine::evaluate(&model, rules);
-    let report = report::build(
+    let mut report = report::build(
         opts.display_root,
         rules,
         results,
         files.len(),
         model.diags.clone(),
     );
+    fingerprint::assign(&mut report, root);
     (report, model)
 }

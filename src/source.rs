@@ -23,6 +23,10 @@ impl SourceText {
         (line, col)
     }
 
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
     pub fn line(&self, line: usize) -> &str {
         let start = self
             .line_starts

@@ -1,33 +1,7 @@
 //! End-to-end tests of the binary: output formats on the demo app, exit codes, rule errors.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_booking-audit"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.env("NO_COLOR", "1");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("binary runs")
-}
-
-/// A `--rules` directory holding the given files.
-fn rules_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    dir
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
-}
+mod common;
+use common::{dir_with as rules_dir, run, schema_errors, stdout};
 
 #[test]
 fn demo_text_report() {
@@ -42,18 +16,7 @@ fn demo_json_report_matches_the_schema() {
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&json)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors = schema_errors("schema/report.schema.json", &json);
     assert!(
         errors.is_empty(),
         "report violates the schema:\n{}",

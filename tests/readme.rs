@@ -25,3 +25,21 @@ fn readme_check_table_is_current() {
         }
     }
 }
+
+#[test]
+fn readme_documents_every_output_format() {
+    use clap::ValueEnum;
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md");
+    let section = &readme[readme
+        .find("### Output formats")
+        .expect("an output-format section")..];
+    for f in booking_audit::cli::Format::value_variants() {
+        let name = f.to_possible_value().unwrap().get_name().to_string();
+        assert!(
+            section.contains(&format!("- `{name}`")),
+            "README's output formats lack `{name}`"
+        );
+    }
+}

@@ -235,6 +235,14 @@ fn classify(
         })
         .collect();
     for e in entities.iter_mut() {
+        let forced = e
+            .names()
+            .find_map(|n| rules.model.entity_names.get(&key(n)))
+            .cloned();
+        if forced.is_some() {
+            e.kind = forced;
+            continue;
+        }
         for k in &rules.model.entity_kinds {
             if !e.names().any(|n| k.name.is_match(n)) {
                 continue;

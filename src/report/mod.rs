@@ -1,6 +1,10 @@
 //! The report: a deterministic value built from the verdicts, rendered by one printer per format.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use crate::engine::CheckResult;
@@ -48,6 +52,8 @@ pub struct Report {
     pub summary: Summary,
     pub checks: Vec<CheckReport>,
     pub errors: Vec<Diagnostic>,
+    /// Every `booking-audit-ignore` comment found, and what became of it.
+    pub suppressions: Vec<crate::suppress::SuppressionReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,6 +70,10 @@ pub struct Summary {
     /// Severity-weighted share of applicable checks that pass, 0-100; null when none applies.
     pub score: Option<f64>,
     pub files_scanned: usize,
+    /// Failing checks whose every failing location carries a suppression with a reason.
+    pub suppressed: usize,
+    /// Failing checks whose failures were all recorded in the `--baseline` file.
+    pub baselined: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,9 +85,66 @@ pub struct CheckReport {
     pub severity: Severity,
     pub verdict: Verdict,
     pub detail: String,
-    pub evidence: Vec<Location>,
+    pub evidence: Vec<Evidence>,
     pub references: Vec<String>,
     pub remediation: String,
+    /// A failing check whose every failing location is suppressed: it does not fail the run.
+    pub suppressed: bool,
+    /// With `--baseline`, for a failing, unsuppressed check: new, updated (new evidence) or
+    /// unchanged (all known, so it does not fail the run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::State>,
+}
+
+/// One quoted location of a check, with its stable identity.
+#[derive(Debug, Serialize)]
+pub struct Evidence {
+    #[serde(flatten)]
+    pub loc: Location,
+    pub fingerprint: String,
+    /// The reason given by the `booking-audit-ignore` comment that suppresses this location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+impl CheckReport {
+    /// Fails the run at this severity threshold: failing, not suppressed, not in the baseline.
+    pub fn fails_run(&self, fail_on: FailOn) -> bool {
+        self.is_open_failure() && fail_on.fails(self.severity)
+    }
+
+    /// A failure that is neither suppressed nor known from the baseline.
+    pub fn is_open_failure(&self) -> bool {
+        self.verdict == Verdict::Fail
+            && !self.suppressed
+            && self.baseline != Some(crate::baseline::State::Unchanged)
+    }
+
+    /// The evidence no suppression covers.
+    pub fn open_evidence(&self) -> impl Iterator<Item = &Evidence> {
+        self.evidence.iter().filter(|e| e.suppressed.is_none())
+    }
+
+    /// The distinct reasons of the suppressions covering this check's evidence, sorted.
+    pub fn suppression_reasons(&self) -> Vec<&str> {
+        let mut why: Vec<&str> = self
+            .evidence
+            .iter()
+            .filter_map(|e| e.suppressed.as_deref())
+            .collect();
+        why.sort_unstable();
+        why.dedup();
+        why
+    }
+}
+
+impl Summary {
+    /// The score as the reports print it: one decimal, or n/a.
+    pub fn score_text(&self) -> String {
+        self.score
+            .map(|v| format!("{v:.1}"))
+            .unwrap_or_else(|| "n/a".into())
+    }
 }
 
 pub fn build(
@@ -99,24 +166,24 @@ pub fn build(
             severity: c.spec.severity,
             verdict: r.verdict,
             detail: r.detail,
-            evidence: r.evidence,
+            evidence: r
+                .evidence
+                .into_iter()
+                .map(|loc| Evidence {
+                    loc,
+                    fingerprint: String::new(),
+                    suppressed: None,
+                })
+                .collect(),
             references: c.spec.references.clone(),
             remediation: c.spec.remediation.trim().to_string(),
+            suppressed: false,
+            baseline: None,
         })
         .collect();
-    let count = |v: Verdict| checks.iter().filter(|c| c.verdict == v).count();
-    let weight = |v: Verdict| {
-        checks
-            .iter()
-            .filter(|c| c.verdict == v)
-            .map(|c| c.severity.weight())
-            .sum::<f64>()
-    };
-    let (wp, wf) = (weight(Verdict::Pass), weight(Verdict::Fail));
-    let score = (wp + wf > 0.0).then(|| (wp / (wp + wf) * 1000.0).round() / 10.0);
     errors.sort();
     errors.dedup();
-    Report {
+    let mut report = Report {
         schema_version: 1,
         tool: Tool {
             name: "booking-audit",
@@ -124,15 +191,20 @@ pub fn build(
         },
         root: root.to_string(),
         summary: Summary {
-            pass: count(Verdict::Pass),
-            fail: count(Verdict::Fail),
-            skip: count(Verdict::Skip),
-            score,
+            pass: 0,
+            fail: 0,
+            skip: 0,
+            score: None,
             files_scanned,
+            suppressed: 0,
+            baselined: 0,
         },
         checks,
         errors,
-    }
+        suppressions: vec![],
+    };
+    report.summarize();
+    report
 }
 
 /// The threshold below which failing checks do not fail the run.
@@ -161,8 +233,75 @@ impl FailOn {
 
 impl Report {
     pub fn failed(&self, fail_on: FailOn) -> bool {
-        self.checks
+        self.checks.iter().any(|c| c.fails_run(fail_on))
+    }
+
+    /// Failures neither suppressed nor baselined, most severe first (catalogue order within
+    /// a severity).
+    pub fn open_failures(&self) -> Vec<&CheckReport> {
+        let mut open: Vec<&CheckReport> =
+            self.checks.iter().filter(|c| c.is_open_failure()).collect();
+        open.sort_by_key(|c| std::cmp::Reverse(c.severity));
+        open
+    }
+
+    /// Suppression comments worth a warning: unused, without a reason, or naming no check.
+    pub fn suppression_problems(&self) -> Vec<&crate::suppress::SuppressionReport> {
+        self.suppressions
             .iter()
-            .any(|c| c.verdict == Verdict::Fail && fail_on.fails(c.severity))
+            .filter(|s| s.status.is_problem())
+            .collect()
+    }
+
+    /// Recounts the summary from the checks (after suppressions and the baseline are applied).
+    /// The score counts suppressed and baselined failures as failures: the code still fails.
+    pub fn summarize(&mut self) {
+        let checks = &self.checks;
+        let count = |v: Verdict| checks.iter().filter(|c| c.verdict == v).count();
+        let weight = |v: Verdict| {
+            checks
+                .iter()
+                .filter(|c| c.verdict == v)
+                .map(|c| c.severity.weight())
+                .sum::<f64>()
+        };
+        let (wp, wf) = (weight(Verdict::Pass), weight(Verdict::Fail));
+        let s = &mut self.summary;
+        s.score = (wp + wf > 0.0).then(|| (wp / (wp + wf) * 1000.0).round() / 10.0);
+        s.pass = count(Verdict::Pass);
+        s.fail = count(Verdict::Fail);
+        s.skip = count(Verdict::Skip);
+        s.suppressed = checks.iter().filter(|c| c.suppressed).count();
+        s.baselined = checks
+            .iter()
+            .filter(|c| c.baseline == Some(crate::baseline::State::Unchanged))
+            .count();
+    }
+
+    /// The prefix that turns a root-relative path into one relative to the working directory,
+    /// for consumers that resolve paths against the repository checkout (GitHub code scanning,
+    /// workflow annotations): `apps/web/` for `booking-audit apps/web`, empty for `.` or for an
+    /// absolute or parent-relative root.
+    pub fn checkout_prefix(&self) -> String {
+        let root = self.root.replace('\\', "/");
+        let parts: Vec<&str> = root
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        if root.starts_with('/') || root.contains(':') || parts.is_empty() || parts.contains(&"..")
+        {
+            return String::new();
+        }
+        format!("{}/", parts.join("/"))
+    }
+}
+
+/// SARIF and annotation levels: critical and high are errors, medium and low warnings, info
+/// a note.
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium | Severity::Low => "warning",
+        Severity::Info => "note",
     }
 }

@@ -1,7 +1,7 @@
 //! The human report: per check, verdict, severity, detail, quoted evidence, and the fix
 //! when it fails; then counts and the score.
 
-use super::{Level, Report};
+use super::{CheckReport, Level, Report, Summary};
 use crate::rules::spec::Verdict;
 use std::fmt::Write;
 
@@ -34,28 +34,33 @@ pub fn render(report: &Report, style: &Style) -> String {
         }
         let mark = match c.verdict {
             Verdict::Pass => style.paint("32", "PASS"),
+            Verdict::Fail if !c.is_open_failure() => style.paint("33", "FAIL"),
             Verdict::Fail => style.paint("31;1", "FAIL"),
             Verdict::Skip => style.paint("2", "SKIP"),
         };
         let _ = writeln!(
             out,
-            "  {mark}  {} [{}]  {}",
+            "  {mark}  {} [{}]  {}{}",
             c.short_id,
             c.severity.as_str(),
-            c.title
+            c.title,
+            tag(c)
         );
         let _ = writeln!(out, "        {}", c.detail);
         for e in &c.evidence {
             let _ = writeln!(
                 out,
                 "        {}",
-                style.paint("36", &format!("{}:{}", e.path, e.line))
+                style.paint("36", &format!("{}:{}", e.loc.path, e.loc.line))
             );
-            for line in e.snippet.lines() {
+            for line in e.loc.snippet.lines() {
                 let _ = writeln!(out, "          | {line}");
             }
+            if let Some(why) = &e.suppressed {
+                let _ = writeln!(out, "          {} {why}", style.paint("33", "suppressed:"));
+            }
         }
-        if c.verdict == Verdict::Fail {
+        if c.is_open_failure() {
             let first: Vec<&str> = c
                 .remediation
                 .lines()
@@ -92,17 +97,29 @@ pub fn render(report: &Report, style: &Style) -> String {
             );
         }
     }
+    let problems = report.suppression_problems();
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\n{}", style.paint("1", "suppressions"));
+        for p in &problems {
+            let _ = writeln!(
+                out,
+                "  {}: {}:{}: {}",
+                style.paint("33", "warning"),
+                p.path,
+                p.line,
+                p.status.message(&p.check)
+            );
+        }
+    }
     let s = &report.summary;
-    let score = s
-        .score
-        .map(|v| format!("{v:.1}"))
-        .unwrap_or_else(|| "n/a".into());
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} skipped; score {score}/100{}",
+        "\n{} passed, {} failed{}, {} skipped; score {}/100{}",
         s.pass,
         s.fail,
+        waived(s),
         s.skip,
+        s.score_text(),
         if warnings.is_empty() {
             String::new()
         } else {
@@ -110,4 +127,34 @@ pub fn render(report: &Report, style: &Style) -> String {
         }
     );
     out
+}
+
+/// After the check title: why a failure does not fail the run, or what is new in it.
+fn tag(c: &CheckReport) -> &'static str {
+    use crate::baseline::State;
+    if c.suppressed {
+        "  (suppressed)"
+    } else {
+        match c.baseline {
+            Some(State::Unchanged) => "  (in baseline)",
+            Some(State::Updated) => "  (new evidence since the baseline)",
+            Some(State::New) => "  (new since the baseline)",
+            None => "",
+        }
+    }
+}
+
+fn waived(s: &Summary) -> String {
+    let mut parts = Vec::new();
+    if s.suppressed > 0 {
+        parts.push(format!("{} suppressed", s.suppressed));
+    }
+    if s.baselined > 0 {
+        parts.push(format!("{} in baseline", s.baselined));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
 }

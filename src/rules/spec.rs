@@ -209,6 +209,10 @@ pub struct ModelSpec {
     pub conditions: BTreeMap<String, Cond>,
     /// When this is false, every check is skipped: "no booking domain found".
     pub booking_domain: Cond,
+    /// Entity keys forced to a kind before `entity_kinds` is consulted. Set from the user's
+    /// config (`entities:`), never from rule files.
+    #[serde(skip)]
+    pub entity_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,90 @@
+//! `--format github`: GitHub Actions workflow commands. Each open failure annotates its
+//! evidence lines (most severe checks first: GitHub keeps only the first few annotations of
+//! a step), suppression problems become warnings, and a closing line gives the counts.
+
+use super::{CheckReport, Report, level};
+use std::fmt::Write;
+
+/// Workflow-command message data: `%`, CR and LF are escaped.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Workflow-command property values: also `:` and `,`.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn command(level: &str) -> &'static str {
+    match level {
+        "error" => "error",
+        "warning" => "warning",
+        _ => "notice",
+    }
+}
+
+fn annotate(out: &mut String, prefix: &str, c: &CheckReport) {
+    let open: Vec<_> = c.open_evidence().collect();
+    let title = property(&format!(
+        "booking-audit {} [{}]",
+        c.short_id,
+        c.severity.as_str()
+    ));
+    let message = format!("{}: {}", c.title, c.detail);
+    let cmd = command(level(c.severity));
+    if open.is_empty() {
+        let _ = writeln!(out, "::{cmd} title={title}::{}", data(&message));
+        return;
+    }
+    for (i, e) in open.iter().enumerate() {
+        let l = &e.loc;
+        let text = if i == 0 {
+            message.clone()
+        } else {
+            format!("{} (evidence {} of {})", c.title, i + 1, open.len())
+        };
+        let _ = writeln!(
+            out,
+            "::{cmd} file={},line={},endLine={},col={},title={title}::{}",
+            property(&format!("{prefix}{}", l.path)),
+            l.line,
+            l.end_line.max(l.line),
+            l.column,
+            data(&text)
+        );
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let prefix = report.checkout_prefix();
+    let mut out = String::new();
+    let open = report.open_failures();
+    for c in &open {
+        annotate(&mut out, &prefix, c);
+    }
+    for s in report.suppression_problems() {
+        let _ = writeln!(
+            out,
+            "::warning file={},line={},title={}::{}",
+            property(&format!("{prefix}{}", s.path)),
+            s.line,
+            property("booking-audit suppression"),
+            data(&s.status.message(&s.check))
+        );
+    }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "booking-audit: {} passed, {} failed ({} open, {} suppressed, {} in baseline), {} skipped; score {}/100",
+        s.pass,
+        s.fail,
+        open.len(),
+        s.suppressed,
+        s.baselined,
+        s.skip,
+        s.score_text()
+    );
+    out
+}
