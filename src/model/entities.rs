@@ -111,6 +111,8 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
                   name: &str,
                   loc: Option<&Location>|
      -> usize {
+        // `@@map("bookings")` and quoted SQL identifiers name the entity without their quotes.
+        let name = name.trim_matches(|c| matches!(c, '"' | '\'' | '`'));
         let k = key(name);
         if let Some(&i) = by_key.get(&k) {
             if entities[i].loc.is_none() && loc.is_some() {
@@ -143,6 +145,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         };
         let i = ensure(&mut entities, &mut by_key, name, Some(&f.loc));
         if let Some(t) = f.value("table") {
+            let t = t.trim_matches(|c| matches!(c, '"' | '\'' | '`'));
             let tk = key(t);
             if tk != entities[i].key && !by_key.contains_key(&tk) {
                 by_key.insert(tk, i);
