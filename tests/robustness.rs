@@ -22,6 +22,15 @@ struct Run {
 }
 
 impl Run {
+    /// stderr with miette's line wrapping undone: words separated by single spaces.
+    fn stderr_flat(&self) -> String {
+        self.stderr
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
@@ -564,27 +573,38 @@ fn a_rule_query_that_does_not_compile_is_reported_at_its_line() {
 
 #[test]
 fn a_yaml_bomb_in_a_rule_breaches_the_parser_budget() {
-    // Billion laughs: nine levels of ten aliases each, inside a field that buffers its value.
-    let mut levels = vec![format!("&a0 [{}]", ["\"lol\""; 10].join(","))];
-    for i in 1..10 {
-        levels.push(format!(
-            "&a{i} [{}]",
-            vec![format!("*a{}", i - 1); 10].join(",")
-        ));
-    }
-    let regexes: String = levels
-        .iter()
-        .map(|l| format!("          - {l}\n"))
-        .collect();
+    // Inside a field that buffers its whole value before deserializing it.
+    let regexes = billion_laughs(|i, list| format!("          - &a{i} {list}\n"));
     let run = list_with_rules(&[(
         "facts/bomb.yaml",
         format!(
             "facts:\n  - id: bomb\n    about: a bomb\n    langs: [ts]\n    call: 'x'\n    props:\n      p:\n        from: callee\n        regex:\n{regexes}"
         ),
     )]);
+    assert_refused(&run, &["budget breached", "bomb.yaml:"]);
+}
+
+/// Nine levels of ten aliases each over ten strings: 10^10 strings once expanded. `line`
+/// writes level `i`'s anchored list.
+fn billion_laughs(line: impl Fn(usize, String) -> String) -> String {
+    (0..10)
+        .map(|i| {
+            let item = if i == 0 {
+                "\"lol\"".to_string()
+            } else {
+                format!("*a{}", i - 1)
+            };
+            line(i, format!("[{}]", vec![item; 10].join(",")))
+        })
+        .collect()
+}
+
+/// Exit 2 with a report holding every part, in bounded memory.
+fn assert_refused(run: &Run, parts: &[&str]) {
     assert_eq!(run.code, Some(2));
+    assert!(run.stdout.is_empty());
     assert!(
-        run.stderr.contains("budget breached") && run.stderr.contains("bomb.yaml:"),
+        parts.iter().all(|p| run.stderr.contains(p)),
         "{}",
         run.stderr
     );
@@ -801,4 +821,61 @@ fn the_tool_makes_no_network_connection() {
         }
         _ => eprintln!("neither strace nor nm works here: network use not checked"),
     }
+}
+
+/// `booking-audit <repo>` on a repository holding `.booking-audit.yml` with this text.
+fn audit_with_config(text: &str) -> Run {
+    let dir = repo();
+    write(dir.path(), ".booking-audit.yml", text);
+    audit_json(dir.path())
+}
+
+#[test]
+fn a_malformed_config_is_reported_at_its_line_and_column() {
+    let run = audit_with_config("fail_on: high\nchecks: [unclosed\n");
+    assert_eq!(run.code, Some(2));
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("invalid config file") && run.stderr.contains(".booking-audit.yml:"),
+        "{}",
+        run.stderr
+    );
+    let run = audit_with_config("checks:\n  no-such-check: off\n");
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr_flat().contains("unknown check or category")
+            && run.stderr.contains(".booking-audit.yml:2:3"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_yaml_bomb_in_the_config_is_refused_in_bounded_memory() {
+    // Under `entities:`, anchors before their aliases.
+    let entities = billion_laughs(|i, list| format!("  a{i}: &a{i} {list}\n"));
+    let run = audit_with_config(&format!("entities:\n{entities}"));
+    assert_refused(&run, &["invalid config file", ".booking-audit.yml:3:"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_symlinked_from_outside_the_root_is_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "secret.yml", "password: hunter2\n");
+    let dir = repo();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yml"),
+        dir.path().join(".booking-audit.yml"),
+    )
+    .unwrap();
+    let run = audit_json(dir.path());
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr_flat()
+            .contains("symlink to outside the scanned root, not followed"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
 }
