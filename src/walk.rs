@@ -148,7 +148,11 @@ fn symlink_note(
 ) -> Option<Diagnostic> {
     let rel = relative(root, link);
     let name = link.file_name()?.to_string_lossy();
-    if opts.exclude.iter().any(|g| g.matches(&rel)) || SKIPPED_DIRS.contains(&name.as_ref()) {
+    let included = opts.include.is_empty() || opts.include.iter().any(|g| g.matches(&rel));
+    if !included
+        || opts.exclude.iter().any(|g| g.matches(&rel))
+        || SKIPPED_DIRS.contains(&name.as_ref())
+    {
         return None;
     }
     let source_name = Lang::from_path(link).is_some();
