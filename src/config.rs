@@ -74,6 +74,20 @@ pub struct Config {
     entities: Vec<(String, String)>,
 }
 
+/// A config found in the scanned repository is read only if it resolves inside it: through a
+/// symlink to a file elsewhere, the error report would quote that file's lines.
+fn inside_root(root: &Path, config: &Path) -> miette::Result<()> {
+    if let (Ok(root), Ok(target)) = (root.canonicalize(), config.canonicalize())
+        && !target.starts_with(root)
+    {
+        miette::bail!(
+            "config {}: a symlink to outside the scanned root, not followed",
+            config.display()
+        );
+    }
+    Ok(())
+}
+
 /// Does `token` (short id, full id or category) name this check? Ids before categories:
 /// returns 2 for an id, 1 for a category, 0 for neither.
 fn names(c: &Check, token: &str) -> u8 {
@@ -100,7 +114,10 @@ impl Config {
                 .map(|n| root.join(n))
                 .find(|p| p.is_file())
             {
-                Some(p) => p,
+                Some(p) => {
+                    inside_root(root, &p)?;
+                    p
+                }
                 None => return Ok(Config::default()),
             },
         };

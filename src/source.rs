@@ -15,11 +15,16 @@ impl SourceText {
         SourceText { text, line_starts }
     }
 
-    /// 1-based line and column of a byte offset.
+    /// 1-based line and column of a byte offset; one inside a character counts as that
+    /// character (a node's `end - 1` often is).
     pub fn position(&self, byte: usize) -> (usize, usize) {
+        let mut byte = byte.min(self.text.len());
+        while !self.text.is_char_boundary(byte) {
+            byte -= 1;
+        }
         let line = self.line_starts.partition_point(|&s| s <= byte).max(1);
         let start = self.line_starts[line - 1];
-        let col = self.text[start..byte.min(self.text.len())].chars().count() + 1;
+        let col = self.text[start..byte].chars().count() + 1;
         (line, col)
     }
 
@@ -73,5 +78,18 @@ pub struct Location {
 impl Location {
     pub fn short(&self) -> String {
         format!("{}:{}", self.path, self.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceText;
+
+    #[test]
+    fn a_position_inside_a_character_is_that_character() {
+        let src = SourceText::new("x\naé".to_string());
+        assert_eq!(src.position(3), (2, 2));
+        assert_eq!(src.position(4), (2, 2));
+        assert_eq!(src.position(99), (2, 3));
     }
 }

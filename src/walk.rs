@@ -67,6 +67,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>
     let skipped_files = regex::RegexSet::new(SKIPPED_FILE_PATTERNS).expect("static patterns");
     let mut files = Vec::new();
     let mut diags = Vec::new();
+    let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let walker = WalkBuilder::new(root)
         .hidden(true)
         .parents(false)
@@ -92,6 +93,12 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>
         let Some(ft) = entry.file_type() else {
             continue;
         };
+        if ft.is_symlink() {
+            if let Some(d) = symlink_note(&root_real, root, entry.path(), opts) {
+                diags.push(d);
+            }
+            continue;
+        }
         if !ft.is_file() {
             continue;
         }
@@ -131,6 +138,72 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>
     (files, diags)
 }
 
+/// A note for a symlink the walk would otherwise have scanned (a directory or a source file);
+/// `None` for other links. Resolving a link reads no file content.
+fn symlink_note(
+    root_real: &Path,
+    root: &Path,
+    link: &Path,
+    opts: &WalkOptions,
+) -> Option<Diagnostic> {
+    let rel = relative(root, link);
+    let name = link.file_name()?.to_string_lossy();
+    let included = opts.include.is_empty() || opts.include.iter().any(|g| g.matches(&rel));
+    if !included
+        || opts.exclude.iter().any(|g| g.matches(&rel))
+        || SKIPPED_DIRS.contains(&name.as_ref())
+    {
+        return None;
+    }
+    let source_name = Lang::from_path(link).is_some();
+    let why = match link.canonicalize() {
+        Err(e) if source_name || link.extension().is_none() => {
+            format!("it cannot be resolved: {}", os_error(&e))
+        }
+        Err(_) => return None,
+        Ok(target) if !target.starts_with(root_real) => {
+            "it points outside the scanned root".to_string()
+        }
+        Ok(target)
+            if link
+                .parent()
+                .and_then(|p| p.canonicalize().ok())
+                .is_some_and(|p| p.starts_with(&target)) =>
+        {
+            "a loop: it points to a directory that contains it".to_string()
+        }
+        Ok(target) if target.is_dir() || source_name || Lang::from_path(&target).is_some() => {
+            format!("its target is {}", relative(root_real, &target))
+        }
+        Ok(_) => return None,
+    };
+    Some(Diagnostic::note(
+        &rel,
+        format!("skipped: symlink not followed ({why})"),
+    ))
+}
+
+/// An I/O error as the OS words it, without the path the walker wraps around it (the report
+/// names the file already).
+fn os_error(e: &std::io::Error) -> String {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(code) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.raw_os_error())
+        {
+            return std::io::Error::from_raw_os_error(code).to_string();
+        }
+        cur = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    e.to_string()
+}
+
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let parts: Vec<String> = rel
@@ -145,7 +218,7 @@ fn diagnostic_of_walk_error(root: &Path, err: &ignore::Error) -> Diagnostic {
         .map(|p| relative(root, p))
         .unwrap_or_default();
     let message = match err.io_error() {
-        Some(io) => format!("could not read: {io}"),
+        Some(io) => format!("skipped: could not read: {}", os_error(io)),
         None => {
             let text = err.to_string();
             if text.contains("loop") {

@@ -17,6 +17,12 @@ use tree_sitter::{Parser, QueryCursor, StreamingIterator};
 const MAX_VALUE_BYTES: usize = 4096;
 /// Lines longer than this mark a minified or generated file, which is skipped.
 const MAX_LINE_BYTES: usize = 20_000;
+/// Syntax trees deeper than this are skipped: query matching slows with depth, and
+/// hand-written code stays far below it (the deepest file of the labelled repositories: 139).
+const MAX_NESTING: u32 = 1000;
+/// Query matching work allowed per file, in tree-sitter's progress checks (1000 units each):
+/// the costliest file of the labelled repositories needs 1,600, about 17 per KiB of source.
+const QUERY_WORK_CHECKS: u64 = 200_000;
 const PARSE_BUDGET: Duration = Duration::from_secs(10);
 
 /// One fact found in a file.
@@ -66,7 +72,7 @@ pub const DEPENDENCY_FACT: usize = super::BUILTIN_BASE;
 
 pub fn read_text(entry: &FileEntry) -> Result<String, Diagnostic> {
     let bytes = std::fs::read(&entry.abs)
-        .map_err(|e| Diagnostic::warning(&entry.rel, format!("could not read: {e}")))?;
+        .map_err(|e| Diagnostic::warning(&entry.rel, format!("skipped: could not read: {e}")))?;
     if bytes.contains(&0) {
         return Err(Diagnostic::note(
             &entry.rel,
@@ -122,13 +128,32 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
         )]);
     };
     let root = tree.root_node();
-    let mut diags = Vec::new();
-    if root.has_error() && entry.lang != Lang::Sql {
-        let line = first_error_line(root).unwrap_or(1);
-        diags.push(Diagnostic::warning(
+    if nesting_depth(root, MAX_NESTING) > MAX_NESTING {
+        return ParsedFile::empty(vec![Diagnostic::note(
             &entry.rel,
-            format!("syntax errors from line {line}: facts from the parts that parse still count"),
-        ));
+            format!("skipped: syntax nested over {MAX_NESTING} levels deep (generated?)"),
+        )]);
+    }
+    let mut diags = Vec::new();
+    if root.has_error() {
+        let line = first_error_line(root).unwrap_or(1);
+        // The SQL grammar lacks much valid dialect syntax (functions, psql commands): a note.
+        diags.push(if entry.lang == Lang::Sql {
+            Diagnostic::note(
+                &entry.rel,
+                format!(
+                    "SQL the grammar cannot parse from line {line} (dialect syntax?): \
+                     facts from the other statements still count"
+                ),
+            )
+        } else {
+            Diagnostic::warning(
+                &entry.rel,
+                format!(
+                    "syntax errors from line {line}: facts from the parts that parse still count"
+                ),
+            )
+        });
     }
     let code = entry.lang.is_code().then(|| code::extract(root, &src.text));
     let mut hits = Vec::new();
@@ -149,8 +174,16 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
             }
         }
     }
-    if let Some(q) = rules.queries.get(&entry.lang) {
-        run_query(rules, q, root, &src, entry, code.as_ref(), &mut hits);
+    if let Some(q) = rules.queries.get(&entry.lang)
+        && let Some(at) = run_query(rules, q, root, &src, entry, code.as_ref(), &mut hits)
+    {
+        let (line, _) = src.position(at);
+        diags.push(Diagnostic::warning(
+            &entry.rel,
+            format!(
+                "fact queries stopped at line {line} (work limit reached): later facts are missing"
+            ),
+        ));
     }
     hits.sort_by_key(|h| (h.start, h.fact, h.end));
     hits.dedup_by_key(|h| (h.start, h.end, h.fact));
@@ -169,6 +202,30 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
         unit_locs,
         manifest: None,
         diags,
+    }
+}
+
+/// The depth of the deepest node, or the first depth over `limit`; iterative, so deep
+/// nesting cannot overflow the stack.
+fn nesting_depth(root: tree_sitter::Node, limit: u32) -> u32 {
+    let mut c = root.walk();
+    let mut max = 0;
+    loop {
+        max = max.max(c.depth());
+        if max > limit {
+            return max;
+        }
+        if c.goto_first_child() {
+            continue;
+        }
+        loop {
+            if c.goto_next_sibling() {
+                break;
+            }
+            if !c.goto_parent() {
+                return max;
+            }
+        }
     }
 }
 
@@ -226,13 +283,31 @@ fn run_query(
     entry: &FileEntry,
     code: Option<&CodeFile>,
     hits: &mut Vec<Hit>,
-) {
+) -> Option<usize> {
     let names = q.query.capture_names();
     let scope_idx = q.query.capture_index_for_name("scope");
     let mut cursor = QueryCursor::new();
     cursor.set_match_limit(4096);
     let text = src.text.as_str();
-    let mut matches = cursor.matches(&q.query, root, text.as_bytes());
+    // tree-sitter calls back after every 1000 units of matching work: counting the calls is
+    // a budget that, unlike a timeout, gives the same facts on every machine.
+    let mut checks = 0u64;
+    let mut stopped_at = None;
+    let mut progress = |state: &tree_sitter::QueryCursorState| {
+        checks += 1;
+        if checks > QUERY_WORK_CHECKS {
+            stopped_at = Some(state.current_byte_offset());
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let mut matches = cursor.matches_with_options(
+        &q.query,
+        root,
+        text.as_bytes(),
+        tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress),
+    );
     while let Some(m) = matches.next() {
         let mut caps: BTreeMap<&str, &str> = BTreeMap::new();
         let mut match_node = None;
@@ -276,6 +351,8 @@ fn run_query(
             }
         }
     }
+    drop(matches);
+    stopped_at
 }
 
 /// The callee text of the nearest call or `new` whose arguments contain `node`; empty at a

@@ -10,6 +10,9 @@ use std::collections::BTreeSet;
 pub const MAX_DEPTH: usize = 6;
 /// Events kept per flow: bounds time and memory on call graphs that fan out.
 pub const MAX_EVENTS: usize = 4000;
+/// Calls followed per flow: bounds time on call graphs whose many paths reach their facts
+/// only beyond MAX_DEPTH, and so add no events.
+pub const MAX_CALLS_FOLLOWED: usize = 20_000;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Event {
@@ -83,6 +86,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             &mut stack,
             &mut events,
             &mut files,
+            &mut 0,
         );
         if events.is_empty() {
             continue;
@@ -215,24 +219,24 @@ fn mentions(text: &str, ident: &str) -> bool {
 
 /// Whether a unit, or anything it calls, holds a fact (calls elsewhere need not be expanded).
 fn reaches_facts(model: &RepoModel, items: &[Vec<(usize, Item)>]) -> Vec<bool> {
-    let n = model.units.len();
     let mut reach: Vec<bool> = items
         .iter()
         .map(|l| l.iter().any(|(_, i)| matches!(i, Item::Fact { .. })))
         .collect();
-    // Propagate backwards along call edges until nothing changes (bounded by n rounds).
-    let mut changed = true;
-    let mut rounds = 0;
-    while changed && rounds < n + 1 {
-        changed = false;
-        rounds += 1;
-        for u in 0..n {
-            if reach[u] {
-                continue;
-            }
-            if model.calls[u].iter().any(|e| reach[e.target]) {
-                reach[u] = true;
-                changed = true;
+    // Search backwards along call edges from the units that hold facts: linear in units and
+    // edges, where repeating a forward pass until nothing changes is quadratic on long chains.
+    let mut callers: Vec<Vec<usize>> = vec![Vec::new(); reach.len()];
+    for (u, edges) in model.calls.iter().enumerate() {
+        for e in edges {
+            callers[e.target].push(u);
+        }
+    }
+    let mut work: Vec<usize> = (0..reach.len()).filter(|&u| reach[u]).collect();
+    while let Some(u) = work.pop() {
+        for &c in &callers[u] {
+            if !reach[c] {
+                reach[c] = true;
+                work.push(c);
             }
         }
     }
@@ -251,6 +255,7 @@ fn expand(
     stack: &mut Vec<usize>,
     out: &mut Vec<Event>,
     files: &mut BTreeSet<usize>,
+    followed: &mut usize,
 ) {
     files.insert(model.units[unit].file);
     let params = &model.units[unit].params;
@@ -273,9 +278,15 @@ fn expand(
                 });
             }
             Item::Call { target, tx } => {
-                if module_only || depth >= MAX_DEPTH || !reach[*target] || stack.contains(target) {
+                if module_only
+                    || depth >= MAX_DEPTH
+                    || !reach[*target]
+                    || stack.contains(target)
+                    || *followed >= MAX_CALLS_FOLLOWED
+                {
                     continue;
                 }
+                *followed += 1;
                 stack.push(*target);
                 expand(
                     model,
@@ -288,6 +299,7 @@ fn expand(
                     stack,
                     out,
                     files,
+                    followed,
                 );
                 stack.pop();
             }

@@ -107,7 +107,8 @@ impl RuleSource {
 
     /// A phase-one (syntax or shape) error from the YAML deserializer.
     pub fn yaml_error(&self, err: &serde_saphyr::Error) -> miette::Report {
-        serde_saphyr::miette::to_miette_report(err, &self.text, &self.path)
+        let options = serde_saphyr::render_options! { source_name: Some(&self.path) };
+        serde_saphyr::miette::to_miette_report_with_options(err, &self.text, &self.path, options)
             .wrap_err(format!("{}: invalid rule file", self.path))
     }
 }
