@@ -487,7 +487,8 @@ impl Ctx<'_> {
                     .error_at(&re.src, format!("unknown pattern `${name}`"))
             });
         }
-        let var = Regex::new(r"\$\{(\w+)\}").expect("static");
+        static VAR: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let var = VAR.get_or_init(|| Regex::new(r"\$\{(\w+)\}").expect("static"));
         let mut out = String::new();
         let mut last = 0;
         for c in var.captures_iter(src) {
