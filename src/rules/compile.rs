@@ -90,7 +90,9 @@ pub fn compile(
         }
     }
 
-    let queries = combine_queries(sources, &compiled_facts, &variant_sources)?;
+    let queries = crate::timing::phase("queries", || {
+        combine_queries(sources, &compiled_facts, &variant_sources)
+    })?;
 
     {
         let mut cx = Ctx {
