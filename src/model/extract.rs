@@ -125,7 +125,7 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
             }
         }
     }
-    if let Some(q) = rules.queries.get(&entry.lang) {
+    if let Some(q) = rules.queries.get(entry.lang) {
         run_query(rules, q, root, &src, entry, code.as_ref(), &mut hits);
     }
     hits.sort_by_key(|h| (h.start, h.fact, h.end));
