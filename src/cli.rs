@@ -65,6 +65,9 @@ pub struct AuditArgs {
     /// Colour in the text report: auto, always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Benchmark baseline: walk, read and parse only, then print what was read.
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,6 +94,16 @@ pub enum Command {
         rules: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = DebugWhat::Flows)]
         show: DebugWhat,
+    },
+    /// Writes a deterministic synthetic booking monorepo (for the benchmark and tests).
+    #[command(hide = true)]
+    Synth {
+        /// Directory to write into (created if missing).
+        out: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        files: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -141,7 +154,7 @@ pub fn main() -> i32 {
 }
 
 fn load_rules(dir: Option<&PathBuf>) -> miette::Result<RuleSet> {
-    rules::load(dir.map(|p| p.as_path()))
+    crate::timing::phase("rules", || rules::load(dir.map(|p| p.as_path())))
 }
 
 pub fn run(cli: Cli) -> miette::Result<i32> {
@@ -189,6 +202,16 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
             let _ = write!(out, "{}", debug_dump(&set, &model, show));
             Ok(0)
         }
+        Some(Command::Synth {
+            out: dir,
+            files,
+            seed,
+        }) => {
+            let stats = crate::synth::generate(&dir, files, seed)
+                .map_err(|e| miette::miette!("{}: {e}", dir.display()))?;
+            let _ = writeln!(out, "files {} bytes {}", stats.files, stats.bytes);
+            Ok(0)
+        }
         None => audit(cli.audit, &mut out),
     }
 }
@@ -202,7 +225,26 @@ fn globs(list: &[String]) -> miette::Result<Vec<crate::walk::glob_lite::Glob>> {
         .collect()
 }
 
+/// The benchmark's baseline (hidden `--parse-only`): walk, read and parse, nothing else.
+fn parse_only(args: &AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| miette::miette!("thread pool: {e}"))?;
+    let opts = crate::AuditOptions {
+        include: globs(&args.include)?,
+        exclude: globs(&args.exclude)?,
+        display_root: "",
+    };
+    let stats = pool.install(|| crate::parse_only(&args.path, &opts));
+    let _ = writeln!(out, "files {} bytes {}", stats.files, stats.bytes);
+    Ok(0)
+}
+
 fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
+    if args.parse_only {
+        return parse_only(&args, out);
+    }
     let mut set = load_rules(args.rules.as_ref())?;
     let meta = std::fs::metadata(&args.path)
         .map_err(|e| miette::miette!("{}: {e}", args.path.display()))?;

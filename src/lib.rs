@@ -12,6 +12,8 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod synth;
+pub mod timing;
 pub mod walk;
 
 use std::path::Path;
@@ -22,21 +24,60 @@ pub struct AuditOptions<'a> {
     pub display_root: &'a str,
 }
 
+fn walk_files(root: &Path, opts: &AuditOptions) -> (Vec<walk::FileEntry>, Vec<report::Diagnostic>) {
+    timing::phase("walk", || {
+        walk::walk(
+            root,
+            &walk::WalkOptions {
+                include: &opts.include,
+                exclude: &opts.exclude,
+            },
+        )
+    })
+}
+
+/// What the parse-only baseline read.
+pub struct ParseStats {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// The benchmark's baseline: the audit's walk, read and parse, on the caller's thread pool,
+/// with no rules, queries, model or checks. Each tree is dropped once built.
+pub fn parse_only(root: &Path, opts: &AuditOptions) -> ParseStats {
+    use rayon::prelude::*;
+    let (files, _) = walk_files(root, opts);
+    let bytes = timing::phase("parse", || {
+        files
+            .par_iter()
+            .map_init(tree_sitter::Parser::new, |parser, e| {
+                let Ok(text) = model::extract::read_text(e) else {
+                    return 0;
+                };
+                if e.lang == lang::Lang::Manifest {
+                    let _ = serde_json::from_str::<serde_json::Value>(&text);
+                } else {
+                    let _ = model::extract::parse(e, &text, parser);
+                }
+                text.len() as u64
+            })
+            .sum()
+    });
+    ParseStats {
+        files: files.len(),
+        bytes,
+    }
+}
+
 /// Audits a repository: walk, parse and extract, build the model, decide every check.
 pub fn audit(
     root: &Path,
     rules: &rules::RuleSet,
     opts: &AuditOptions,
 ) -> (report::Report, model::RepoModel) {
-    let (files, diags) = walk::walk(
-        root,
-        &walk::WalkOptions {
-            include: &opts.include,
-            exclude: &opts.exclude,
-        },
-    );
+    let (files, diags) = walk_files(root, opts);
     let model = model::build(&files, rules, diags);
-    let results = engine::evaluate(&model, rules);
+    let results = timing::phase("checks", || engine::evaluate(&model, rules));
     let mut report = report::build(
         opts.display_root,
         rules,

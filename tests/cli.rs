@@ -37,23 +37,77 @@ fn demo_json_report_matches_the_schema() {
     insta::assert_snapshot!("demo_json", out);
 }
 
+/// The JSON report of `path` with 1 and with 4 worker threads.
+fn json_with_1_and_4_threads(path: &str) -> (String, String) {
+    let with = |threads: &str| stdout(&run(&[path, "--format", "json", "--threads", threads]));
+    (with("1"), with("4"))
+}
+
 #[test]
 fn json_is_identical_whatever_the_thread_count() {
-    let one = stdout(&run(&[
-        "fixtures/demo",
-        "--format",
-        "json",
-        "--threads",
-        "1",
-    ]));
-    let four = stdout(&run(&[
-        "fixtures/demo",
-        "--format",
-        "json",
-        "--threads",
-        "4",
-    ]));
+    let (one, four) = json_with_1_and_4_threads("fixtures/demo");
     assert_eq!(one, four);
+}
+
+#[test]
+fn json_is_identical_whatever_the_thread_count_on_a_generated_monorepo() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let o = run(&[
+        "synth",
+        repo.to_str().unwrap(),
+        "--files",
+        "120",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout(&o).starts_with("files 120 "), "{}", stdout(&o));
+    let (one, four) = json_with_1_and_4_threads(repo.to_str().unwrap());
+    let report: serde_json::Value = serde_json::from_str(&one).expect("valid JSON");
+    assert_eq!(report["summary"]["files_scanned"], 120);
+    // The generated apps give the checks real work: most pass or fail rather than skip.
+    assert!(report["summary"]["skip"].as_u64().unwrap() <= 3, "{one}");
+    assert_eq!(one, four);
+}
+
+#[test]
+fn synth_is_deterministic_and_parse_only_reads_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for p in [&a, &b] {
+        let o = run(&["synth", p.to_str().unwrap(), "--files", "60", "--seed", "3"]);
+        assert_eq!(o.status.code(), Some(0));
+    }
+    let files = |root: &std::path::Path| {
+        let mut v: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                    v.push((rel, std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        v.sort();
+        v
+    };
+    let (fa, fb) = (files(&a), files(&b));
+    assert_eq!(fa.len(), 60);
+    assert!(fa == fb, "same size and seed, same bytes");
+    let bytes: usize = fa.iter().map(|(_, t)| t.len()).sum();
+    let o = run(&[a.to_str().unwrap(), "--parse-only"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), format!("files 60 bytes {bytes}\n"));
 }
 
 #[test]

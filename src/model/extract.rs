@@ -11,7 +11,7 @@ use crate::walk::FileEntry;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
-use tree_sitter::{Parser, QueryCursor, StreamingIterator};
+use tree_sitter::{Parser, QueryCursor, StreamingIterator, Tree};
 
 /// Values longer than this are cut: predicates see the whole text, the model keeps a prefix.
 const MAX_VALUE_BYTES: usize = 4096;
@@ -99,33 +99,9 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
     if entry.lang == Lang::Manifest {
         return manifest(entry, &src);
     }
-    let grammar = entry.lang.grammar().expect("parsed language");
-    if parser.set_language(&grammar).is_err() {
-        return ParsedFile::empty(vec![Diagnostic::warning(
-            &entry.rel,
-            "grammar could not be loaded",
-        )]);
-    }
-    let started = Instant::now();
-    let mut progress = |_: &tree_sitter::ParseState| {
-        if started.elapsed() > PARSE_BUDGET {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    };
-    let bytes = src.text.as_bytes();
-    let tree = parser.parse_with_options(
-        &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
-        None,
-        Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
-    );
-    parser.reset();
-    let Some(tree) = tree else {
-        return ParsedFile::empty(vec![Diagnostic::warning(
-            &entry.rel,
-            format!("skipped: parsing took over {}s", PARSE_BUDGET.as_secs()),
-        )]);
+    let tree = match parse(entry, &src.text, parser) {
+        Ok(t) => t,
+        Err(d) => return ParsedFile::empty(vec![d]),
     };
     let root = tree.root_node();
     if nesting_depth(root, MAX_NESTING) > MAX_NESTING {
@@ -174,7 +150,7 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
             }
         }
     }
-    if let Some(q) = rules.queries.get(&entry.lang)
+    if let Some(q) = rules.queries.get(entry.lang)
         && let Some(at) = run_query(rules, q, root, &src, entry, code.as_ref(), &mut hits)
     {
         let (line, _) = src.position(at);
@@ -227,6 +203,38 @@ fn nesting_depth(root: tree_sitter::Node, limit: u32) -> u32 {
             }
         }
     }
+}
+
+/// Parses a source file with its language's grammar, within the time budget.
+pub fn parse(entry: &FileEntry, text: &str, parser: &mut Parser) -> Result<Tree, Diagnostic> {
+    let grammar = entry.lang.grammar().expect("parsed language");
+    if parser.set_language(&grammar).is_err() {
+        return Err(Diagnostic::warning(
+            &entry.rel,
+            "grammar could not be loaded",
+        ));
+    }
+    let started = Instant::now();
+    let mut progress = |_: &tree_sitter::ParseState| {
+        if started.elapsed() > PARSE_BUDGET {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let bytes = text.as_bytes();
+    let tree = parser.parse_with_options(
+        &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
+        None,
+        Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
+    );
+    parser.reset();
+    tree.ok_or_else(|| {
+        Diagnostic::warning(
+            &entry.rel,
+            format!("skipped: parsing took over {}s", PARSE_BUDGET.as_secs()),
+        )
+    })
 }
 
 fn first_error_line(root: tree_sitter::Node) -> Option<usize> {

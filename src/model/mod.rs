@@ -123,12 +123,16 @@ impl RepoModel {
 }
 
 pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>) -> RepoModel {
-    let parsed: Vec<ParsedFile> = entries
-        .par_iter()
-        .map_init(tree_sitter::Parser::new, |parser, e| {
-            extract::extract_file(e, rules, parser)
-        })
-        .collect();
+    let langs = entries.iter().map(|e| e.lang).collect();
+    crate::timing::phase("queries", || rules.queries.prepare(&langs));
+    let parsed: Vec<ParsedFile> = crate::timing::phase("parse+extract", || {
+        entries
+            .par_iter()
+            .map_init(tree_sitter::Parser::new, |parser, e| {
+                extract::extract_file(e, rules, parser)
+            })
+            .collect()
+    });
     let mut files = Vec::with_capacity(entries.len());
     let mut units = Vec::new();
     let mut facts = Vec::new();
@@ -204,9 +208,9 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
         diags,
     };
     model.reindex();
-    entities::build(&mut model, rules);
-    resolve::resolve_calls(&mut model);
-    flows::build(&mut model, rules);
+    crate::timing::phase("entities", || entities::build(&mut model, rules));
+    crate::timing::phase("resolve", || resolve::resolve_calls(&mut model));
+    crate::timing::phase("flows", || flows::build(&mut model, rules));
     model
 }
 

@@ -3,7 +3,7 @@
 
 use super::error::RuleSource;
 use super::spec::*;
-use super::{Check, CombinedQuery, Fact, ID_PREFIX, RuleSet, Variant};
+use super::{Check, Fact, ID_PREFIX, RuleSet, Variant};
 use crate::lang::Lang;
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -90,7 +90,11 @@ pub fn compile(
         }
     }
 
-    let queries = combine_queries(sources, &compiled_facts, &variant_sources)?;
+    let queries = super::queries::Queries::plan(&compiled_facts);
+    // Built-in queries are checked by a test; others now, so a bad one is reported at its rule.
+    if sources.iter().any(|s| !s.builtin) {
+        queries.check(sources, &compiled_facts, &variant_sources)?;
+    }
 
     {
         let mut cx = Ctx {
@@ -322,107 +326,6 @@ fn capture_names(query: &str) -> BTreeSet<String> {
     re.captures_iter(query).map(|c| c[1].to_string()).collect()
 }
 
-/// One query per language holding every fact's patterns (identical patterns once): the
-/// grammar analysis tree-sitter does per query is paid once, and each file is matched once.
-fn combine_queries(
-    sources: &[RuleSource],
-    facts: &[Fact],
-    variant_sources: &[Vec<usize>],
-) -> miette::Result<BTreeMap<Lang, CombinedQuery>> {
-    type Chunks = Vec<(String, Vec<(usize, usize)>)>;
-    let mut work: Vec<(Lang, Chunks, String, Vec<std::ops::Range<usize>>)> = Vec::new();
-    for lang in Lang::PARSED {
-        let mut chunks: Chunks = Vec::new();
-        for (fi, fact) in facts.iter().enumerate() {
-            for (vi, v) in fact.variants.iter().enumerate() {
-                let Some(text) = v.queries.get(&lang) else {
-                    continue;
-                };
-                match chunks.iter_mut().find(|(t, _)| t == text) {
-                    Some((_, users)) => users.push((fi, vi)),
-                    None => chunks.push((text.clone(), vec![(fi, vi)])),
-                }
-            }
-        }
-        if chunks.is_empty() {
-            continue;
-        }
-        let mut combined = String::new();
-        let mut ranges = Vec::new();
-        for (text, _) in &chunks {
-            let start = combined.len();
-            combined.push_str(text);
-            combined.push('\n');
-            ranges.push(start..combined.len());
-        }
-        work.push((lang, chunks, combined, ranges));
-    }
-    // Grammar analysis dominates start-up; the languages compile in parallel.
-    let compiled: Vec<Result<tree_sitter::Query, tree_sitter::QueryError>> =
-        std::thread::scope(|s| {
-            let handles: Vec<_> = work
-                .iter()
-                .map(|(lang, _, combined, _)| {
-                    s.spawn(move || {
-                        tree_sitter::Query::new(&lang.grammar().expect("parsed language"), combined)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("query compile thread"))
-                .collect()
-        });
-    let mut out = BTreeMap::new();
-    for ((lang, chunks, combined, ranges), query) in work.into_iter().zip(compiled) {
-        let query = query.map_err(|e| {
-            let ci = ranges
-                .iter()
-                .position(|r| r.contains(&e.offset))
-                .unwrap_or(0);
-            let (fi, vi) = chunks[ci].1[0];
-            let v = &facts[fi].variants[vi];
-            let src = &sources[variant_sources[fi][vi]];
-            let row = combined[ranges[ci].start..e.offset.min(combined.len())]
-                .matches('\n')
-                .count();
-            src.error_with_help(
-                v.spec.query.as_ref().unwrap_or(&v.spec.id),
-                format!(
-                    "fact `{}`: query does not compile for {}: {} (query line {})",
-                    v.spec.id.value,
-                    lang.name(),
-                    e.message.trim(),
-                    row + 1
-                ),
-                "list in `langs` only the grammars whose node kinds the query uses",
-            )
-        })?;
-        let patterns = (0..query.pattern_count())
-            .map(|pi| {
-                let at = query.start_byte_for_pattern(pi);
-                let ci = ranges
-                    .iter()
-                    .position(|r| r.contains(&at))
-                    .expect("pattern in a chunk");
-                chunks[ci].1.clone()
-            })
-            .collect();
-        let match_capture = query
-            .capture_index_for_name("match")
-            .expect("every pattern has @match");
-        out.insert(
-            lang,
-            CombinedQuery {
-                query,
-                match_capture,
-                patterns,
-            },
-        );
-    }
-    Ok(out)
-}
-
 fn compile_check(cx: &mut Ctx, spec: &CheckSpec) -> R {
     let id = &spec.id.value;
     if id.is_empty()
@@ -487,7 +390,8 @@ impl Ctx<'_> {
                     .error_at(&re.src, format!("unknown pattern `${name}`"))
             });
         }
-        let var = Regex::new(r"\$\{(\w+)\}").expect("static");
+        static VAR: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let var = VAR.get_or_init(|| Regex::new(r"\$\{(\w+)\}").expect("static"));
         let mut out = String::new();
         let mut last = 0;
         for c in var.captures_iter(src) {

@@ -2,6 +2,7 @@
 
 pub mod compile;
 pub mod error;
+pub mod queries;
 pub mod spec;
 
 use crate::lang::Lang;
@@ -60,7 +61,7 @@ impl Check {
 
 pub struct RuleSet {
     pub facts: Vec<Fact>,
-    pub queries: BTreeMap<Lang, CombinedQuery>,
+    pub queries: queries::Queries,
     pub fact_index: BTreeMap<String, usize>,
     pub model: ModelSpec,
     pub checks: Vec<Check>,
