@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod dump;
 pub mod engine;
 pub mod fingerprint;
 pub mod lang;
@@ -77,6 +78,7 @@ pub fn audit(
 ) -> (report::Report, model::RepoModel) {
     let (files, diags) = walk_files(root, opts);
     let model = model::build(&files, rules, diags);
+    dump::flows(&model, rules);
     let results = timing::phase("checks", || engine::evaluate(&model, rules));
     let mut report = report::build(
         opts.display_root,
