@@ -59,7 +59,8 @@ pub fn singular(w: &str) -> String {
 }
 
 /// The key entities are merged and looked up by: `bookings`, `Booking`, `booking` are one, and
-/// so is `BookingModel`, the usual name of the Mongoose/Sequelize model class of `Booking`.
+/// so is `BookingModel`, the usual name of the Mongoose/Sequelize model class of `Booking`, and
+/// `bookingsSlug` or `holdCollection`, the constants code passes for a collection's name.
 pub fn key(name: &str) -> String {
     let name = name.rsplit('.').next().unwrap_or(name);
     let lower: String = name
@@ -70,8 +71,24 @@ pub fn key(name: &str) -> String {
     let stem = lower
         .strip_suffix("model")
         .filter(|s| s.len() >= 3)
+        .or_else(|| name_constant_stem(&lower))
         .unwrap_or(&lower);
     singular(stem)
+}
+
+/// `holdCollection` -> `hold`, `bookings_slug` -> `bookings`: a constant holding a collection's
+/// name, named after it.
+pub fn name_constant_stem(name: &str) -> Option<&str> {
+    let lower = name.to_ascii_lowercase();
+    ["collectionslug", "collection", "slug"]
+        .iter()
+        .find_map(|suffix| {
+            let n = lower
+                .strip_suffix(suffix)?
+                .trim_end_matches(['_', '-'])
+                .len();
+            (n >= 3).then(|| &name[..n])
+        })
 }
 
 fn split_columns(s: &str) -> Vec<String> {
@@ -247,7 +264,9 @@ fn classify(
             continue;
         }
         for k in &rules.model.entity_kinds {
-            if !e.names().any(|n| k.name.is_match(n)) {
+            if !e.names().any(|n| {
+                k.name.is_match(n) || name_constant_stem(n).is_some_and(|s| k.name.is_match(s))
+            }) {
                 continue;
             }
             if let Some(hf) = &k.has_field

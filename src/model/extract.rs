@@ -317,13 +317,22 @@ fn run_query(
         tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress),
     );
     while let Some(m) = matches.next() {
+        // A comment inside a call chain (`.leftJoin(...) // why`) would hide the callee from
+        // its fact's pattern: callees are matched without their comments.
+        let callee_clean = m
+            .captures()
+            .iter()
+            .find(|c| names[c.index as usize] == "callee")
+            .and_then(|c| without_comments(c.node, text));
         let mut caps: BTreeMap<&str, &str> = BTreeMap::new();
         let mut match_node = None;
         let mut scope = None;
         for c in m.captures() {
             let name = names[c.index as usize];
-            caps.entry(name)
-                .or_insert_with(|| text.get(c.node.byte_range()).unwrap_or(""));
+            caps.entry(name).or_insert_with(|| match &callee_clean {
+                Some(clean) if name == "callee" => clean.as_str(),
+                _ => text.get(c.node.byte_range()).unwrap_or(""),
+            });
             if c.index == q.match_capture && match_node.is_none() {
                 match_node = Some(c.node);
             }
@@ -361,6 +370,43 @@ fn run_query(
     }
     drop(matches);
     stopped_at
+}
+
+/// The node's text with its comments removed, when it has any.
+fn without_comments(node: tree_sitter::Node, text: &str) -> Option<String> {
+    let range = node.byte_range();
+    let slice = text.get(range.clone())?;
+    if !slice.contains("//") && !slice.contains("/*") {
+        return None;
+    }
+    let mut comments = Vec::new();
+    let mut cursor = node.walk();
+    let mut visited = 0usize;
+    'walk: loop {
+        let n = cursor.node();
+        visited += 1;
+        if n.kind() == "comment" {
+            comments.push(n.byte_range());
+        } else if visited < 100_000 && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() || cursor.node() == node {
+                break 'walk;
+            }
+        }
+    }
+    if comments.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(slice.len());
+    let mut at = range.start;
+    for c in comments {
+        out.push_str(text.get(at..c.start)?);
+        at = c.end;
+    }
+    out.push_str(text.get(at..range.end)?);
+    Some(out)
 }
 
 /// The callee text of the nearest call or `new` whose arguments contain `node`; empty at a
