@@ -197,6 +197,11 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             let Some(name) = f.value("name") else {
                 continue;
             };
+            // `private _status` behind a getter is the `status` column to the domain.
+            let name = match name.trim_start_matches('_') {
+                "" => name,
+                bare => bare,
+            };
             entities[e].fields.push(Field {
                 name: name.to_string(),
                 ty: f.value("type").unwrap_or("").to_string(),

@@ -194,6 +194,7 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
         });
     }
     normalize_writes(&mut facts, rules);
+    backend_packages_are_server(&mut files, &facts, rules);
     let mut model = RepoModel {
         files,
         units,
@@ -243,6 +244,48 @@ fn side_of(entry: &FileEntry, code: Option<&CodeFile>, rules: &RuleSet) -> Side 
         return Side::Client;
     }
     Side::Server
+}
+
+/// Files put on the client side only by their folder (`components/`), inside a package with
+/// no front-end dependency, are server code: back ends use those folder names too.
+fn backend_packages_are_server(files: &mut [FileInfo], facts: &[FactRec], rules: &RuleSet) {
+    let Some(frontend) = &rules.model.frontend_packages else {
+        return;
+    };
+    // Package directories ("" for the root), and whether each depends on a front end.
+    let mut packages: BTreeMap<String, bool> = BTreeMap::new();
+    for f in files.iter() {
+        if f.rel == "package.json" || f.rel.ends_with("/package.json") {
+            let dir = f.rel.strip_suffix("package.json").unwrap_or("").to_string();
+            packages.entry(dir).or_insert(false);
+        }
+    }
+    for f in facts.iter().filter(|f| f.fact == extract::DEPENDENCY_FACT) {
+        let rel = &files[f.file].rel;
+        let dir = rel.strip_suffix("package.json").unwrap_or("");
+        if f.value("name").is_some_and(|n| frontend.is_match(n))
+            && let Some(v) = packages.get_mut(dir)
+        {
+            *v = true;
+        }
+    }
+    for f in files.iter_mut() {
+        if f.side != Side::Client
+            || f.rel.ends_with(".tsx")
+            || f.rel.ends_with(".jsx")
+            || f.code.as_ref().is_some_and(|c| c.use_client)
+        {
+            continue;
+        }
+        // The nearest package.json above the file decides.
+        let owner = packages
+            .iter()
+            .filter(|(dir, _)| f.rel.starts_with(dir.as_str()))
+            .max_by_key(|(dir, _)| dir.len());
+        if let Some((_, false)) = owner {
+            f.side = Side::Server;
+        }
+    }
 }
 
 /// A fact with `entity` and `op` values is a write; `write` gets the op's normalized kind,

@@ -121,6 +121,9 @@ pub fn compile(
         }
         cx.re(&model.server_paths)?;
         cx.re(&model.client_paths)?;
+        if let Some(re) = &model.frontend_packages {
+            cx.re(re)?;
+        }
         cx.re(&model.route_files)?;
         for re in model.write_ops.values() {
             cx.re(re)?;

@@ -198,6 +198,10 @@ pub struct ModelSpec {
     /// Paths of files that always run on the server / in the browser.
     pub server_paths: Re,
     pub client_paths: Re,
+    /// Dependencies that make a package a front end. In a package with none of them,
+    /// `client_paths` folders (a Koa API's `src/components/`) hold server code.
+    #[serde(default)]
+    pub frontend_packages: Option<Re>,
     /// Files whose path names the route their handlers serve (Next.js and similar).
     pub route_files: Re,
     pub flow_kinds: BTreeMap<String, FlowCond>,
