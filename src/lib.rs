@@ -9,6 +9,7 @@ pub mod engine;
 pub mod fingerprint;
 pub mod lang;
 pub mod model;
+pub mod pattern;
 pub mod report;
 pub mod rules;
 pub mod source;

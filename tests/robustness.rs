@@ -289,11 +289,9 @@ fn deep_nesting_is_skipped_without_overflowing_the_stack() {
 fn costly_query_matching_stops_at_a_work_limit() {
     let dir = repo();
     let root = dir.path();
-    // Nesting under the depth limit, repeated: matching work grows with size times depth.
-    let nest = format!("{}1{}", "{a:\n".repeat(450), "\n}".repeat(450));
-    let body: String = (0..80)
-        .map(|i| format!("export const a{i} = {nest};\n"))
-        .collect();
+    // An entity pattern pairs each of a class's decorators with the name after them: work
+    // grows with the square of the decorator count.
+    let body = format!("{}export class Booking {{}}\n", "@D()\n".repeat(30_000));
     write(root, "src/generated.ts", body);
     let run = audit_json(root);
     assert_eq!(run.code, Some(0), "{}", run.stderr);

@@ -11,7 +11,7 @@ use crate::walk::FileEntry;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
-use tree_sitter::{Parser, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Parser, Tree};
 
 /// Values longer than this are cut: predicates see the whole text, the model keeps a prefix.
 const MAX_VALUE_BYTES: usize = 4096;
@@ -20,9 +20,9 @@ const MAX_LINE_BYTES: usize = 20_000;
 /// Syntax trees deeper than this are skipped: query matching slows with depth, and
 /// hand-written code stays far below it (the deepest file of the labelled repositories: 139).
 const MAX_NESTING: u32 = 1000;
-/// Query matching work allowed per file, in tree-sitter's progress checks (1000 units each):
-/// the costliest file of the labelled repositories needs 1,600, about 17 per KiB of source.
-const QUERY_WORK_CHECKS: u64 = 200_000;
+/// Query matching work allowed per file, in node and child visits: a pathological file stops
+/// here (the costliest file of the labelled repositories needs under 1% of it).
+const QUERY_WORK_LIMIT: u64 = 200_000_000;
 const PARSE_BUDGET: Duration = Duration::from_secs(10);
 
 /// One fact found in a file.
@@ -294,61 +294,41 @@ fn run_query(
 ) -> Option<usize> {
     let names = q.query.capture_names();
     let scope_idx = q.query.capture_index_for_name("scope");
-    let mut cursor = QueryCursor::new();
-    cursor.set_match_limit(4096);
     let text = src.text.as_str();
-    // tree-sitter calls back after every 1000 units of matching work: counting the calls is
-    // a budget that, unlike a timeout, gives the same facts on every machine.
-    let mut checks = 0u64;
-    let mut stopped_at = None;
-    let mut progress = |state: &tree_sitter::QueryCursorState| {
-        checks += 1;
-        if checks > QUERY_WORK_CHECKS {
-            stopped_at = Some(state.current_byte_offset());
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    };
-    let mut matches = cursor.matches_with_options(
-        &q.query,
-        root,
-        text.as_bytes(),
-        tree_sitter::QueryCursorOptions::new().progress_callback(&mut progress),
-    );
-    while let Some(m) = matches.next() {
+    let (matches, stopped_at) = q.query.matches(root, QUERY_WORK_LIMIT);
+    for m in &matches {
         // A comment inside a call chain (`.leftJoin(...) // why`) would hide the callee from
         // its fact's pattern: callees are matched without their comments.
         let callee_clean = m
-            .captures()
+            .captures
             .iter()
-            .find(|c| names[c.index as usize] == "callee")
-            .and_then(|c| without_comments(c.node, text));
+            .find(|(index, _)| names[usize::from(*index)] == "callee")
+            .and_then(|(_, node)| without_comments(*node, text));
         let mut caps: BTreeMap<&str, &str> = BTreeMap::new();
         let mut match_node = None;
         let mut scope = None;
-        for c in m.captures() {
-            let name = names[c.index as usize];
+        for &(index, node) in &m.captures {
+            let name = names[usize::from(index)].as_str();
             caps.entry(name).or_insert_with(|| match &callee_clean {
                 Some(clean) if name == "callee" => clean.as_str(),
-                _ => text.get(c.node.byte_range()).unwrap_or(""),
+                _ => text.get(node.byte_range()).unwrap_or(""),
             });
-            if c.index == q.match_capture && match_node.is_none() {
-                match_node = Some(c.node);
+            if index == q.match_capture && match_node.is_none() {
+                match_node = Some(node);
             }
-            if Some(c.index) == scope_idx && scope.is_none() {
-                scope = Some(c.node.byte_range());
+            if Some(index) == scope_idx && scope.is_none() {
+                scope = Some(node.byte_range());
             }
         }
         let Some(node) = match_node else { continue };
         caps.insert("text", text.get(node.byte_range()).unwrap_or(""));
-        if q.patterns[m.pattern_index]
+        if q.patterns[m.pattern]
             .iter()
             .any(|&(fi, vi)| rules.facts[fi].variants[vi].reads_within_call)
         {
             caps.insert(WITHIN_CALL, enclosing_callee(node, text));
         }
-        for &(fi, vi) in &q.patterns[m.pattern_index] {
+        for &(fi, vi) in &q.patterns[m.pattern] {
             let variant = &rules.facts[fi].variants[vi];
             if let Some(values) = fact_values(variant, &caps) {
                 let (start, end) = (node.start_byte(), node.end_byte());
@@ -368,7 +348,6 @@ fn run_query(
             }
         }
     }
-    drop(matches);
     stopped_at
 }
 

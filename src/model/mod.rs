@@ -123,8 +123,6 @@ impl RepoModel {
 }
 
 pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>) -> RepoModel {
-    let langs = entries.iter().map(|e| e.lang).collect();
-    crate::timing::phase("queries", || rules.queries.prepare(&langs));
     let parsed: Vec<ParsedFile> = crate::timing::phase("parse+extract", || {
         entries
             .par_iter()

@@ -37,8 +37,8 @@ pub struct Variant {
 
 /// Every fact's patterns for one language, compiled as one query.
 pub struct CombinedQuery {
-    pub query: tree_sitter::Query,
-    pub match_capture: u32,
+    pub query: crate::pattern::PatternSet,
+    pub match_capture: u16,
     /// For each pattern index, the (fact, variant) pairs it stands for.
     pub patterns: Vec<Vec<(usize, usize)>>,
 }

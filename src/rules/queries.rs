@@ -1,12 +1,11 @@
-//! Each language's fact patterns combined into one tree-sitter query, compiled on first use.
-//! tree-sitter analyses the grammar for every query it compiles, and that analysis dominates
-//! start-up (hundreds of milliseconds for TypeScript): a language no scanned file is written
-//! in never pays it.
+//! Each language's fact patterns combined into one pattern set (`crate::pattern`), compiled
+//! on first use, so that each file is matched once.
 
 use super::error::RuleSource;
 use super::{CombinedQuery, Fact};
 use crate::lang::Lang;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::pattern::{PatternError, PatternSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -17,11 +16,10 @@ struct Plan {
     chunks: Vec<(String, Vec<(usize, usize)>)>,
     combined: String,
     ranges: Vec<Range<usize>>,
-    compiled: OnceLock<Result<CombinedQuery, tree_sitter::QueryError>>,
+    compiled: OnceLock<Result<CombinedQuery, PatternError>>,
 }
 
-/// One combined query per language (identical patterns once): the analysis is paid once per
-/// language, and each file is matched once.
+/// One combined query per language (identical patterns once).
 pub struct Queries {
     plans: BTreeMap<Lang, Plan>,
 }
@@ -79,23 +77,6 @@ impl Queries {
         self.plans.get(&lang)?.compiled().as_ref().ok()
     }
 
-    /// Compiles these languages' queries now, in parallel, so that no worker matching files
-    /// waits on another's compilation.
-    pub fn prepare(&self, langs: &BTreeSet<Lang>) {
-        let plans: Vec<&Plan> = langs.iter().filter_map(|l| self.plans.get(l)).collect();
-        match plans.as_slice() {
-            [] => {}
-            [one] => {
-                one.compiled();
-            }
-            many => std::thread::scope(|s| {
-                for p in many {
-                    s.spawn(move || p.compiled());
-                }
-            }),
-        }
-    }
-
     /// Compiles every language and reports the first failure at the rule it came from.
     pub fn check(
         &self,
@@ -103,21 +84,21 @@ impl Queries {
         facts: &[Fact],
         variant_sources: &[Vec<usize>],
     ) -> miette::Result<()> {
-        self.prepare(&self.languages().collect());
         for p in self.plans.values() {
             if let Err(e) = p.compiled() {
                 return Err(p.error(e, sources, facts, variant_sources));
             }
+            p.check_structure(sources, facts, variant_sources)?;
         }
         Ok(())
     }
 }
 
 impl Plan {
-    fn compiled(&self) -> &Result<CombinedQuery, tree_sitter::QueryError> {
+    fn compiled(&self) -> &Result<CombinedQuery, PatternError> {
         self.compiled.get_or_init(|| {
             let grammar = self.lang.grammar().expect("parsed language");
-            let query = tree_sitter::Query::new(&grammar, &self.combined)?;
+            let query = PatternSet::compile(&grammar, &self.combined)?;
             let patterns = (0..query.pattern_count())
                 .map(|pi| {
                     let at = query.start_byte_for_pattern(pi);
@@ -140,9 +121,37 @@ impl Plan {
         })
     }
 
+    /// tree-sitter's own compiler also refuses patterns the grammar cannot produce (a child
+    /// kind that never occurs under its parent). It is slow, so only the patterns of
+    /// `--rules` files are put through it.
+    fn check_structure(
+        &self,
+        sources: &[RuleSource],
+        facts: &[Fact],
+        variant_sources: &[Vec<usize>],
+    ) -> miette::Result<()> {
+        let grammar = self.lang.grammar().expect("parsed language");
+        for (ci, (text, users)) in self.chunks.iter().enumerate() {
+            let user = users
+                .iter()
+                .any(|&(fi, vi)| !sources[variant_sources[fi][vi]].builtin);
+            if !user {
+                continue;
+            }
+            if let Err(e) = tree_sitter::Query::new(&grammar, text) {
+                let e = PatternError {
+                    offset: self.ranges[ci].start + e.offset,
+                    message: e.message,
+                };
+                return Err(self.error(&e, sources, facts, variant_sources));
+            }
+        }
+        Ok(())
+    }
+
     fn error(
         &self,
-        e: &tree_sitter::QueryError,
+        e: &PatternError,
         sources: &[RuleSource],
         facts: &[Fact],
         variant_sources: &[Vec<usize>],
@@ -174,18 +183,128 @@ impl Plan {
 
 #[cfg(test)]
 mod tests {
-    /// Built-in queries are compiled lazily, with no `check`: this is where they are checked.
+    use crate::lang::Lang;
+    use std::collections::BTreeSet;
+    use tree_sitter::StreamingIterator;
+
+    /// Built-in queries are compiled lazily, with no `check`: this is where they are checked,
+    /// by the matcher and by tree-sitter's own compiler (which also refuses patterns the
+    /// grammar cannot produce).
     #[test]
     fn builtin_queries_compile_for_every_language() {
         let rules = crate::rules::load(None).expect("built-in rules load");
         let langs: Vec<_> = rules.queries.languages().collect();
-        assert!(langs.contains(&crate::lang::Lang::Ts));
+        assert!(langs.contains(&Lang::Ts));
         for lang in langs {
             assert!(
                 rules.queries.get(lang).is_some(),
                 "{} queries compile",
                 lang.name()
             );
+            let plan = &rules.queries.plans[&lang];
+            let grammar = lang.grammar().expect("parsed language");
+            if let Err(e) = tree_sitter::Query::new(&grammar, &plan.combined) {
+                panic!("{}: tree-sitter refuses a query: {e}", lang.name());
+            }
         }
+    }
+
+    type Found = Vec<(usize, Vec<(String, usize, usize)>)>;
+
+    /// The matcher finds what tree-sitter's query cursor finds for every built-in pattern on
+    /// every fixture file, and matches of one node come in the same order (the first one a
+    /// fact gets at a node is the one kept). Across nodes the order may differ: tree-sitter
+    /// defers a match while a longer alternative of it is in progress.
+    /// `MATCH_CORPUS=DIR` compares on another directory's files instead.
+    #[test]
+    fn matches_agree_with_tree_sitter_on_every_fixture() {
+        let rules = crate::rules::load(None).expect("built-in rules load");
+        let root = std::env::var_os("MATCH_CORPUS").map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            std::path::PathBuf::from,
+        );
+        let opts = crate::walk::WalkOptions {
+            include: &[],
+            exclude: &[],
+        };
+        let (files, _) = crate::walk::walk(&root, &opts);
+        let mut compared = 0;
+        let mut parser = tree_sitter::Parser::new();
+        let mut ts_queries = std::collections::BTreeMap::new();
+        for e in &files {
+            let Some(ours) = rules.queries.get(e.lang) else {
+                continue;
+            };
+            let plan = &rules.queries.plans[&e.lang];
+            let grammar = e.lang.grammar().expect("parsed language");
+            let theirs = ts_queries.entry(e.lang).or_insert_with(|| {
+                tree_sitter::Query::new(&grammar, &plan.combined).expect("compiles")
+            });
+            let text = std::fs::read_to_string(&e.abs).expect("fixture reads");
+            parser.set_language(&grammar).expect("grammar loads");
+            let tree = parser.parse(&text, None).expect("parses");
+            let names = theirs.capture_names();
+            let mut expected: Found = Vec::new();
+            let mut cursor = tree_sitter::QueryCursor::new();
+            let mut it = cursor.matches(theirs, tree.root_node(), text.as_bytes());
+            while let Some(m) = it.next() {
+                let caps = m
+                    .captures()
+                    .iter()
+                    .map(|c| {
+                        let name = names[c.index as usize].to_string();
+                        (name, c.node.start_byte(), c.node.end_byte())
+                    })
+                    .collect();
+                expected.push((m.pattern_index, caps));
+            }
+            let (matches, stopped) = ours.query.matches(tree.root_node(), u64::MAX);
+            assert_eq!(stopped, None);
+            let got: Found = matches
+                .iter()
+                .map(|m| {
+                    let caps = m
+                        .captures
+                        .iter()
+                        .map(|(i, n)| {
+                            (
+                                ours.query.capture_names()[usize::from(*i)].clone(),
+                                n.start_byte(),
+                                n.end_byte(),
+                            )
+                        })
+                        .collect();
+                    (m.pattern, caps)
+                })
+                .collect();
+            let (got, expected) = (first_of_each(got), first_of_each(expected));
+            if got != expected {
+                let at = got
+                    .iter()
+                    .zip(&expected)
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                panic!(
+                    "{}: match {at} differs\n ours: {:?}\ntheirs: {:?}",
+                    e.rel,
+                    &got[at..got.len().min(at + 4)],
+                    &expected[at..expected.len().min(at + 4)]
+                );
+            }
+            compared += 1;
+        }
+        assert!(compared > 10, "{compared} files compared");
+    }
+
+    /// Each distinct match once (tree-sitter may repeat one), ordered by the node captured
+    /// as `@match`, and in the order found within one node.
+    fn first_of_each(all: Found) -> Found {
+        let mut seen = BTreeSet::new();
+        let mut out: Found = all.into_iter().filter(|m| seen.insert(m.clone())).collect();
+        let node = |m: &(usize, Vec<(String, usize, usize)>)| {
+            m.1.iter().find(|c| c.0 == "match").map(|c| (c.1, c.2))
+        };
+        out.sort_by_key(|m| node(m));
+        out
     }
 }

@@ -1,0 +1,592 @@
+//! Fact queries matched natively over tree-sitter trees. tree-sitter's own `Query::new`
+//! analyses the whole grammar for every query it compiles (about 200 ms per TypeScript-family
+//! language, more than a small repository's entire audit), while the patterns facts use
+//! need only a kind test per node and a walk over children. This matcher gives the matches
+//! tree-sitter's query cursor gives for that subset (a test compares the two on every
+//! fixture), in the same order.
+
+pub mod syntax;
+
+use std::cmp::Reverse;
+use std::num::NonZeroU16;
+use syntax::Kind;
+use tree_sitter::{Language, Node, TreeCursor};
+
+/// A pattern node resolved against a grammar.
+#[derive(Debug)]
+struct PNode {
+    test: Test,
+    field: Option<NonZeroU16>,
+    captures: Vec<u16>,
+    children: Vec<PChild>,
+    last_anchored: bool,
+    /// Whether this node or one below it is captured: a child that is not can be matched by
+    /// its first fitting node alone, as every later one would give the same captures.
+    captures_below: bool,
+}
+
+#[derive(Debug)]
+enum Test {
+    /// A node of this kind id (named or anonymous, as the name was written).
+    Kind(u16),
+    /// Any named node but an ERROR.
+    Named,
+    /// Any node but an ERROR.
+    Any,
+    Alternatives(Vec<PNode>),
+}
+
+#[derive(Debug)]
+struct PChild {
+    node: PNode,
+    anchored: bool,
+}
+
+/// A query text compiled for one grammar: its patterns, in order, indexed by root kind.
+pub struct PatternSet {
+    patterns: Vec<PNode>,
+    starts: Vec<usize>,
+    capture_names: Vec<String>,
+    /// For each node kind id, the patterns whose root can be that kind, in pattern order.
+    by_kind: Vec<Vec<u32>>,
+    /// Patterns whose root is a wildcard: tried at every node.
+    any_root: Vec<u32>,
+}
+
+/// A query that does not compile: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// One match: the pattern's index and its captures, in the order tree-sitter lists them.
+pub struct Match<'t> {
+    pub pattern: usize,
+    pub captures: Vec<(u16, Node<'t>)>,
+}
+
+impl PatternSet {
+    pub fn compile(language: &Language, text: &str) -> Result<PatternSet, PatternError> {
+        let parsed = syntax::parse(text).map_err(|e| PatternError {
+            offset: e.offset,
+            message: e.message,
+        })?;
+        let mut cx = Resolve {
+            language,
+            capture_names: Vec::new(),
+        };
+        let mut patterns = Vec::new();
+        let mut starts = Vec::new();
+        for (offset, node) in &parsed {
+            patterns.push(cx.node(node, *offset)?);
+            starts.push(*offset);
+        }
+        let mut by_kind = vec![Vec::new(); language.node_kind_count() + 1];
+        let mut any_root = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let mut kinds = Vec::new();
+            if root_kinds(p, &mut kinds) {
+                any_root.push(i as u32);
+            } else {
+                kinds.sort_unstable();
+                kinds.dedup();
+                for k in kinds {
+                    let k = usize::from(k);
+                    if k >= by_kind.len() {
+                        by_kind.resize(k + 1, Vec::new());
+                    }
+                    by_kind[k].push(i as u32);
+                }
+            }
+        }
+        Ok(PatternSet {
+            patterns,
+            starts,
+            capture_names: cx.capture_names,
+            by_kind,
+            any_root,
+        })
+    }
+
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// The byte offset of a pattern in the query text.
+    pub fn start_byte_for_pattern(&self, pattern: usize) -> usize {
+        self.starts[pattern]
+    }
+
+    pub fn capture_names(&self) -> &[String] {
+        &self.capture_names
+    }
+
+    pub fn capture_index_for_name(&self, name: &str) -> Option<u16> {
+        self.capture_names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| i as u16)
+    }
+
+    /// Every match in the tree under `root`, in tree-sitter's order: by the node that
+    /// completes each match, then outer matches first, then pattern order. Stops once
+    /// `work_limit` node and child visits are spent, and then also returns the byte offset
+    /// it stopped at.
+    pub fn matches<'t>(&self, root: Node<'t>, work_limit: u64) -> (Vec<Match<'t>>, Option<usize>) {
+        let mut m = Matcher {
+            work: 0,
+            cursor: root.walk(),
+            kids: Vec::new(),
+        };
+        let mut found: Vec<(Key, Match<'t>)> = Vec::new();
+        let mut stopped = None;
+        let mut walk = root.walk();
+        let mut depth = 0u32;
+        let mut sols = Vec::new();
+        'tree: loop {
+            let node = walk.node();
+            m.work += 1;
+            let kind = usize::from(node.kind_id());
+            let by_kind = self.by_kind.get(kind).map_or(&[][..], |v| v.as_slice());
+            for pi in merged(by_kind, &self.any_root) {
+                if m.work > work_limit {
+                    stopped = Some(node.start_byte());
+                    break 'tree;
+                }
+                sols.clear();
+                m.node(
+                    &self.patterns[pi as usize],
+                    node,
+                    None,
+                    depth,
+                    &[],
+                    &mut sols,
+                );
+                for (seq, s) in sols.drain(..).enumerate() {
+                    let first = s.caps.first().map(|(_, n)| n.start_byte());
+                    found.push((
+                        Key {
+                            end_at: s.last.start_byte(),
+                            end_len: Reverse(s.last.end_byte()),
+                            end_depth: s.last_depth,
+                            root_depth: depth,
+                            pattern: pi,
+                            first_capture: first,
+                            seq,
+                        },
+                        Match {
+                            pattern: pi as usize,
+                            captures: s.caps,
+                        },
+                    ));
+                }
+            }
+            if walk.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+            loop {
+                if walk.goto_next_sibling() {
+                    break;
+                }
+                if !walk.goto_parent() {
+                    break 'tree;
+                }
+                depth -= 1;
+            }
+        }
+        // Stable: equal keys keep the order the patterns were tried in.
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<Match<'t>> = Vec::with_capacity(found.len());
+        for (_, m) in found {
+            // Identical matches (different nodes the pattern does not capture) count once.
+            if out
+                .last()
+                .is_some_and(|p| p.pattern == m.pattern && p.captures == m.captures)
+            {
+                continue;
+            }
+            out.push(m);
+        }
+        (out, stopped)
+    }
+}
+
+/// Emission order: tree-sitter reports a match when it enters the node that completes it.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    end_at: usize,
+    end_len: Reverse<usize>,
+    end_depth: u32,
+    root_depth: u32,
+    pattern: u32,
+    /// States with no captures sort before others, then by their first capture's start.
+    first_capture: Option<usize>,
+    seq: usize,
+}
+
+/// Two ascending index lists merged, ascending.
+fn merged<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) if x <= y => {
+                i += 1;
+                x
+            }
+            (_, Some(&y)) => {
+                j += 1;
+                y
+            }
+            (Some(&x), None) => {
+                i += 1;
+                x
+            }
+            (None, None) => return None,
+        };
+        Some(next)
+    })
+}
+
+/// Collects the kind ids a pattern's root can have; true when it can be any node.
+fn root_kinds(p: &PNode, out: &mut Vec<u16>) -> bool {
+    match &p.test {
+        Test::Kind(k) => {
+            out.push(*k);
+            false
+        }
+        Test::Named | Test::Any => true,
+        Test::Alternatives(alts) => alts.iter().any(|a| root_kinds(a, out)),
+    }
+}
+
+struct Resolve<'a> {
+    language: &'a Language,
+    capture_names: Vec<String>,
+}
+
+impl Resolve<'_> {
+    fn node(&mut self, n: &syntax::Node, offset: usize) -> Result<PNode, PatternError> {
+        let err = |message: String| PatternError { offset, message };
+        let test = match &n.kind {
+            Kind::Named(name) => Test::Kind(
+                self.kind(name, true)
+                    .ok_or_else(|| err(format!("invalid node type `{name}`")))?,
+            ),
+            Kind::Anonymous(name) => Test::Kind(
+                self.kind(name, false)
+                    .ok_or_else(|| err(format!("invalid node type `\"{name}\"`")))?,
+            ),
+            Kind::AnyNamed => Test::Named,
+            Kind::Any => Test::Any,
+            Kind::Alternatives(alts) => Test::Alternatives(
+                alts.iter()
+                    .map(|a| self.node(a, offset))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        let field = match &n.field {
+            Some(f) => Some(
+                self.language
+                    .field_id_for_name(f)
+                    .ok_or_else(|| err(format!("invalid field `{f}`")))?,
+            ),
+            None => None,
+        };
+        let captures = n.captures.iter().map(|c| self.capture(c)).collect();
+        let children: Vec<PChild> = n
+            .children
+            .iter()
+            .map(|c| {
+                Ok(PChild {
+                    node: self.node(&c.node, offset)?,
+                    anchored: c.anchored,
+                })
+            })
+            .collect::<Result<_, PatternError>>()?;
+        if matches!(test, Test::Any) && !children.is_empty() {
+            return Err(err("`_` takes no children; use `(_ ...)`".into()));
+        }
+        let captures_below = !n.captures.is_empty()
+            || children.iter().any(|c| c.node.captures_below)
+            || matches!(&test, Test::Alternatives(alts) if alts.iter().any(|a| a.captures_below));
+        Ok(PNode {
+            test,
+            field,
+            captures,
+            children,
+            last_anchored: n.last_anchored,
+            captures_below,
+        })
+    }
+
+    fn kind(&self, name: &str, named: bool) -> Option<u16> {
+        if named && name == "ERROR" {
+            return Some(u16::MAX);
+        }
+        let id = self.language.id_for_node_kind(name, named);
+        (id != 0).then_some(id)
+    }
+
+    fn capture(&mut self, name: &str) -> u16 {
+        match self.capture_names.iter().position(|n| n == name) {
+            Some(i) => i as u16,
+            None => {
+                self.capture_names.push(name.to_string());
+                (self.capture_names.len() - 1) as u16
+            }
+        }
+    }
+}
+
+/// One way a pattern node matched: its captures, and the node its last step matched.
+struct Sol<'t> {
+    caps: Vec<(u16, Node<'t>)>,
+    last: Node<'t>,
+    last_depth: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Kid<'t> {
+    node: Node<'t>,
+    field: Option<NonZeroU16>,
+    named: bool,
+}
+
+struct Matcher<'t> {
+    work: u64,
+    cursor: TreeCursor<'t>,
+    /// Reused buffer for a node's children.
+    kids: Vec<Kid<'t>>,
+}
+
+impl<'t> Matcher<'t> {
+    fn test(&self, t: &Test, node: Node<'t>) -> bool {
+        match t {
+            Test::Kind(k) => node.kind_id() == *k,
+            Test::Named => node.is_named() && !node.is_error(),
+            Test::Any => !node.is_error(),
+            Test::Alternatives(_) => true,
+        }
+    }
+
+    /// Appends every way `p` matches `node` (reached under `field`) to `out`. `outer` are
+    /// the captures of enclosing alternations, which come after the node's own.
+    #[allow(clippy::too_many_arguments)]
+    fn node(
+        &mut self,
+        p: &PNode,
+        node: Node<'t>,
+        field: Option<NonZeroU16>,
+        depth: u32,
+        outer: &[u16],
+        out: &mut Vec<Sol<'t>>,
+    ) {
+        self.work += 1;
+        if p.field.is_some() && p.field != field {
+            return;
+        }
+        if let Test::Alternatives(alts) = &p.test {
+            let mut all = p.captures.clone();
+            all.extend_from_slice(outer);
+            for a in alts {
+                self.node(a, node, field, depth, &all, out);
+            }
+            return;
+        }
+        if !self.test(&p.test, node) {
+            return;
+        }
+        let caps: Vec<(u16, Node<'t>)> =
+            p.captures.iter().chain(outer).map(|&c| (c, node)).collect();
+        if p.children.is_empty() {
+            out.push(Sol {
+                caps,
+                last: node,
+                last_depth: depth,
+            });
+            return;
+        }
+        let kids = self.children(node);
+        let start = Sol {
+            caps,
+            last: node,
+            last_depth: depth,
+        };
+        self.seq(p, &kids, 0, 0, start, depth + 1, out);
+    }
+
+    fn children(&mut self, node: Node<'t>) -> Vec<Kid<'t>> {
+        let mut kids = std::mem::take(&mut self.kids);
+        kids.clear();
+        self.cursor.reset(node);
+        if self.cursor.goto_first_child() {
+            loop {
+                let n = self.cursor.node();
+                kids.push(Kid {
+                    node: n,
+                    field: self.cursor.field_id(),
+                    named: n.is_named(),
+                });
+                if !self.cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        let out = kids.clone();
+        self.kids = kids;
+        out
+    }
+
+    /// Matches `p`'s children from the `i`th on against `kids` from `from` on.
+    #[allow(clippy::too_many_arguments)]
+    fn seq(
+        &mut self,
+        p: &PNode,
+        kids: &[Kid<'t>],
+        i: usize,
+        from: usize,
+        partial: Sol<'t>,
+        depth: u32,
+        out: &mut Vec<Sol<'t>>,
+    ) {
+        let Some(child) = p.children.get(i) else {
+            out.push(partial);
+            return;
+        };
+        let last = i + 1 == p.children.len();
+        let next_anchored = p.children.get(i + 1).is_some_and(|c| c.anchored);
+        // After an anonymous `_`, an anchor forbids skipping even anonymous nodes.
+        let strict = child.anchored
+            && i > 0
+            && matches!(p.children[i - 1].node.test, Test::Any)
+            && p.children[i - 1].node.children.is_empty();
+        // Without captures below it, and with nothing anchored to it, the first node that
+        // fits is as good as any later one.
+        let first_only = !child.node.captures_below && !next_anchored;
+        let mut sols = Vec::new();
+        for (j, kid) in kids.iter().enumerate().skip(from) {
+            self.work += 1;
+            let fits = !(last && p.last_anchored && kids[j + 1..].iter().any(|k| k.named));
+            if fits {
+                sols.clear();
+                self.node(&child.node, kid.node, kid.field, depth, &[], &mut sols);
+                let matched = !sols.is_empty();
+                for s in sols.drain(..) {
+                    let mut caps = partial.caps.clone();
+                    caps.extend(s.caps);
+                    let next = Sol {
+                        caps,
+                        last: s.last,
+                        last_depth: s.last_depth,
+                    };
+                    self.seq(p, kids, i + 1, j + 1, next, depth, out);
+                }
+                if matched && first_only {
+                    break;
+                }
+            }
+            if child.anchored && (kid.named || strict) {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(text: &str) -> tree_sitter::Tree {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into())
+            .expect("grammar loads");
+        parser.parse(text, None).expect("parses")
+    }
+
+    fn found(query: &str, text: &str) -> Vec<Vec<(String, String)>> {
+        let set = PatternSet::compile(&tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(), query)
+            .expect("compiles");
+        let t = tree(text);
+        let (matches, stopped) = set.matches(t.root_node(), u64::MAX);
+        assert_eq!(stopped, None);
+        matches
+            .iter()
+            .map(|m| {
+                m.captures
+                    .iter()
+                    .map(|(c, n)| {
+                        let name = set.capture_names()[usize::from(*c)].clone();
+                        (name, text[n.byte_range()].to_string())
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn anchors_tie_children_to_the_first_and_next_named_child() {
+        let q = "(call_expression arguments: (arguments . (string) @a . (object) @b))";
+        assert_eq!(
+            found(q, "f('x', {k: 1}); g(1, 'y', {}); h('z', 2, {});"),
+            vec![pairs(&[("a", "'x'"), ("b", "{k: 1}")])]
+        );
+    }
+
+    #[test]
+    fn unanchored_children_give_one_match_per_capture_set() {
+        let q = "(arguments (string) (object (pair key: (_) @k) @p))";
+        // Two strings before the object: the pair is matched once, not once per string.
+        assert_eq!(
+            found(q, "f('a', 'b', {x: 1, y: 2});"),
+            vec![
+                pairs(&[("p", "x: 1"), ("k", "x")]),
+                pairs(&[("p", "y: 2"), ("k", "y")])
+            ]
+        );
+    }
+
+    #[test]
+    fn alternations_capture_the_alternative_that_matched() {
+        let q = "[(pair key: (_) @k) (shorthand_property_identifier) @k] @m";
+        assert_eq!(
+            found(q, "({a: 1, b});"),
+            vec![
+                pairs(&[("m", "a: 1"), ("k", "a")]),
+                pairs(&[("k", "b"), ("m", "b")])
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_and_fields_are_refused() {
+        let ts = tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into();
+        let e = PatternSet::compile(&ts, "(call_expression (no_such_node))").err();
+        assert!(e.is_some_and(|e| e.message.contains("no_such_node")));
+        let e = PatternSet::compile(&ts, "(call_expression nope: (_))").err();
+        assert!(e.is_some_and(|e| e.message.contains("nope")));
+    }
+
+    #[test]
+    fn matching_stops_at_the_work_limit() {
+        let set = PatternSet::compile(
+            &tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            "(call_expression) @c",
+        )
+        .expect("compiles");
+        let t = tree("f(1);\ng(2);\nh(3);\n");
+        let (all, stopped) = set.matches(t.root_node(), u64::MAX);
+        assert_eq!((all.len(), stopped), (3, None));
+        let (some, stopped) = set.matches(t.root_node(), 8);
+        assert!(some.len() < 3);
+        assert!(stopped.is_some_and(|at| at > 0));
+    }
+}
