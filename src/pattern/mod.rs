@@ -7,7 +7,6 @@
 
 pub mod syntax;
 
-use std::cmp::Reverse;
 use std::num::NonZeroU16;
 use syntax::Kind;
 use tree_sitter::{Language, Node, TreeCursor};
@@ -136,78 +135,59 @@ impl PatternSet {
     pub fn matches<'t>(&self, root: Node<'t>, work_limit: u64) -> (Vec<Match<'t>>, Option<usize>) {
         let mut m = Matcher {
             work: 0,
-            cursor: root.walk(),
-            kids: Vec::new(),
+            tree: Flat::new(root),
         };
-        let mut found: Vec<(Key, Match<'t>)> = Vec::new();
+        let mut found: Vec<(Key, Vec<(u16, u32)>)> = Vec::new();
         let mut stopped = None;
-        let mut walk = root.walk();
-        let mut depth = 0u32;
         let mut sols = Vec::new();
-        'tree: loop {
-            let node = walk.node();
+        'tree: for at in 0..m.tree.nodes.len() as u32 {
             m.work += 1;
-            let kind = usize::from(node.kind_id());
-            let by_kind = self.by_kind.get(kind).map_or(&[][..], |v| v.as_slice());
+            let n = &m.tree.nodes[at as usize];
+            let depth = n.depth;
+            let by_kind = self
+                .by_kind
+                .get(usize::from(n.kind))
+                .map_or(&[][..], |v| v.as_slice());
             for pi in merged(by_kind, &self.any_root) {
                 if m.work > work_limit {
-                    stopped = Some(node.start_byte());
+                    stopped = Some(m.tree.nodes[at as usize].node.start_byte());
                     break 'tree;
                 }
                 sols.clear();
-                m.node(
-                    &self.patterns[pi as usize],
-                    node,
-                    None,
-                    depth,
-                    &[],
-                    &mut sols,
-                );
+                m.node(&self.patterns[pi as usize], at, &[], &mut sols);
                 for (seq, s) in sols.drain(..).enumerate() {
-                    let first = s.caps.first().map(|(_, n)| n.start_byte());
-                    found.push((
-                        Key {
-                            end_at: s.last.start_byte(),
-                            end_len: Reverse(s.last.end_byte()),
-                            end_depth: s.last_depth,
-                            root_depth: depth,
-                            pattern: pi,
-                            first_capture: first,
-                            seq,
-                        },
-                        Match {
-                            pattern: pi as usize,
-                            captures: s.caps,
-                        },
-                    ));
+                    let first = s
+                        .caps
+                        .first()
+                        .map(|&(_, n)| m.tree.nodes[n as usize].node.start_byte());
+                    let key = Key {
+                        last: s.last,
+                        root_depth: depth,
+                        pattern: pi,
+                        first_capture: first,
+                        seq,
+                    };
+                    found.push((key, s.caps));
                 }
-            }
-            if walk.goto_first_child() {
-                depth += 1;
-                continue;
-            }
-            loop {
-                if walk.goto_next_sibling() {
-                    break;
-                }
-                if !walk.goto_parent() {
-                    break 'tree;
-                }
-                depth -= 1;
             }
         }
         // Stable: equal keys keep the order the patterns were tried in.
         found.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out: Vec<Match<'t>> = Vec::with_capacity(found.len());
-        for (_, m) in found {
+        let mut prev: Option<(u32, &[(u16, u32)])> = None;
+        for (key, caps) in &found {
             // Identical matches (different nodes the pattern does not capture) count once.
-            if out
-                .last()
-                .is_some_and(|p| p.pattern == m.pattern && p.captures == m.captures)
-            {
+            if prev == Some((key.pattern, caps.as_slice())) {
                 continue;
             }
-            out.push(m);
+            prev = Some((key.pattern, caps.as_slice()));
+            out.push(Match {
+                pattern: key.pattern as usize,
+                captures: caps
+                    .iter()
+                    .map(|&(c, n)| (c, m.tree.nodes[n as usize].node))
+                    .collect(),
+            });
         }
         (out, stopped)
     }
@@ -216,9 +196,8 @@ impl PatternSet {
 /// Emission order: tree-sitter reports a match when it enters the node that completes it.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
-    end_at: usize,
-    end_len: Reverse<usize>,
-    end_depth: u32,
+    /// The completing node's position in the walk.
+    last: u32,
     root_depth: u32,
     pattern: u32,
     /// States with no captures sort before others, then by their first capture's start.
@@ -340,117 +319,140 @@ impl Resolve<'_> {
     }
 }
 
-/// One way a pattern node matched: its captures, and the node its last step matched.
-struct Sol<'t> {
-    caps: Vec<(u16, Node<'t>)>,
-    last: Node<'t>,
-    last_depth: u32,
+/// One way a pattern node matched: its captures (by node index), and the node its last
+/// step matched.
+struct Sol {
+    caps: Vec<(u16, u32)>,
+    last: u32,
 }
 
-#[derive(Clone, Copy)]
-struct Kid<'t> {
+const NONE: u32 = u32::MAX;
+
+/// A tree's nodes in walk order (tree-sitter's visible nodes, as its query cursor sees
+/// them), read once: matching then tries many patterns per node without calling back into
+/// tree-sitter.
+struct Flat<'t> {
+    nodes: Vec<FlatNode<'t>>,
+}
+
+struct FlatNode<'t> {
     node: Node<'t>,
+    kind: u16,
     field: Option<NonZeroU16>,
     named: bool,
+    error: bool,
+    depth: u32,
+    first_child: u32,
+    next_sibling: u32,
+}
+
+impl<'t> Flat<'t> {
+    fn new(root: Node<'t>) -> Flat<'t> {
+        let mut nodes: Vec<FlatNode<'t>> = Vec::new();
+        let mut walk: TreeCursor<'t> = root.walk();
+        // The last node seen at each depth, whose next sibling the next one there is.
+        let mut last_at: Vec<u32> = Vec::new();
+        let mut depth = 0usize;
+        loop {
+            let node = walk.node();
+            let i = nodes.len() as u32;
+            if last_at.len() <= depth {
+                last_at.resize(depth + 1, NONE);
+            }
+            let prev = last_at[depth];
+            if prev != NONE {
+                nodes[prev as usize].next_sibling = i;
+            } else if depth > 0 {
+                nodes[last_at[depth - 1] as usize].first_child = i;
+            }
+            last_at[depth] = i;
+            nodes.push(FlatNode {
+                node,
+                kind: node.kind_id(),
+                field: walk.field_id(),
+                named: node.is_named(),
+                error: node.is_error(),
+                depth: depth as u32,
+                first_child: NONE,
+                next_sibling: NONE,
+            });
+            if walk.goto_first_child() {
+                depth += 1;
+                if last_at.len() > depth {
+                    last_at[depth] = NONE;
+                }
+                continue;
+            }
+            loop {
+                if walk.goto_next_sibling() {
+                    break;
+                }
+                if !walk.goto_parent() {
+                    return Flat { nodes };
+                }
+                depth -= 1;
+            }
+        }
+    }
 }
 
 struct Matcher<'t> {
     work: u64,
-    cursor: TreeCursor<'t>,
-    /// Reused buffer for a node's children.
-    kids: Vec<Kid<'t>>,
+    tree: Flat<'t>,
 }
 
-impl<'t> Matcher<'t> {
-    fn test(&self, t: &Test, node: Node<'t>) -> bool {
+impl Matcher<'_> {
+    fn test(&self, t: &Test, at: u32) -> bool {
+        let n = &self.tree.nodes[at as usize];
         match t {
-            Test::Kind(k) => node.kind_id() == *k,
-            Test::Named => node.is_named() && !node.is_error(),
-            Test::Any => !node.is_error(),
+            Test::Kind(k) => n.kind == *k,
+            Test::Named => n.named && !n.error,
+            Test::Any => !n.error,
             Test::Alternatives(_) => true,
         }
     }
 
-    /// Appends every way `p` matches `node` (reached under `field`) to `out`. `outer` are
-    /// the captures of enclosing alternations, which come after the node's own.
-    #[allow(clippy::too_many_arguments)]
-    fn node(
-        &mut self,
-        p: &PNode,
-        node: Node<'t>,
-        field: Option<NonZeroU16>,
-        depth: u32,
-        outer: &[u16],
-        out: &mut Vec<Sol<'t>>,
-    ) {
+    /// Appends every way `p` matches node `at` to `out`. `outer` are the captures of
+    /// enclosing alternations, which come after the node's own.
+    fn node(&mut self, p: &PNode, at: u32, outer: &[u16], out: &mut Vec<Sol>) {
         self.work += 1;
-        if p.field.is_some() && p.field != field {
+        if p.field.is_some() && p.field != self.tree.nodes[at as usize].field {
             return;
         }
         if let Test::Alternatives(alts) = &p.test {
             let mut all = p.captures.clone();
             all.extend_from_slice(outer);
             for a in alts {
-                self.node(a, node, field, depth, &all, out);
+                self.node(a, at, &all, out);
             }
             return;
         }
-        if !self.test(&p.test, node) {
+        if !self.test(&p.test, at) {
             return;
         }
-        let caps: Vec<(u16, Node<'t>)> =
-            p.captures.iter().chain(outer).map(|&c| (c, node)).collect();
+        let caps: Vec<(u16, u32)> = p.captures.iter().chain(outer).map(|&c| (c, at)).collect();
+        let start = Sol { caps, last: at };
         if p.children.is_empty() {
-            out.push(Sol {
-                caps,
-                last: node,
-                last_depth: depth,
-            });
+            out.push(start);
             return;
         }
-        let kids = self.children(node);
-        let start = Sol {
-            caps,
-            last: node,
-            last_depth: depth,
-        };
-        self.seq(p, &kids, 0, 0, start, depth + 1, out);
+        let first = self.tree.nodes[at as usize].first_child;
+        self.seq(p, 0, first, start, out);
     }
 
-    fn children(&mut self, node: Node<'t>) -> Vec<Kid<'t>> {
-        let mut kids = std::mem::take(&mut self.kids);
-        kids.clear();
-        self.cursor.reset(node);
-        if self.cursor.goto_first_child() {
-            loop {
-                let n = self.cursor.node();
-                kids.push(Kid {
-                    node: n,
-                    field: self.cursor.field_id(),
-                    named: n.is_named(),
-                });
-                if !self.cursor.goto_next_sibling() {
-                    break;
-                }
+    fn later_named(&self, at: u32) -> bool {
+        let mut k = self.tree.nodes[at as usize].next_sibling;
+        while k != NONE {
+            if self.tree.nodes[k as usize].named {
+                return true;
             }
+            k = self.tree.nodes[k as usize].next_sibling;
         }
-        let out = kids.clone();
-        self.kids = kids;
-        out
+        false
     }
 
-    /// Matches `p`'s children from the `i`th on against `kids` from `from` on.
-    #[allow(clippy::too_many_arguments)]
-    fn seq(
-        &mut self,
-        p: &PNode,
-        kids: &[Kid<'t>],
-        i: usize,
-        from: usize,
-        partial: Sol<'t>,
-        depth: u32,
-        out: &mut Vec<Sol<'t>>,
-    ) {
+    /// Matches `p`'s children from the `i`th on against the siblings from `from` on.
+    fn seq(&mut self, p: &PNode, i: usize, from: u32, partial: Sol, out: &mut Vec<Sol>) {
         let Some(child) = p.children.get(i) else {
             out.push(partial);
             return;
@@ -466,30 +468,28 @@ impl<'t> Matcher<'t> {
         // fits is as good as any later one.
         let first_only = !child.node.captures_below && !next_anchored;
         let mut sols = Vec::new();
-        for (j, kid) in kids.iter().enumerate().skip(from) {
+        let mut kid = from;
+        while kid != NONE {
             self.work += 1;
-            let fits = !(last && p.last_anchored && kids[j + 1..].iter().any(|k| k.named));
+            let fits = !(last && p.last_anchored && self.later_named(kid));
             if fits {
                 sols.clear();
-                self.node(&child.node, kid.node, kid.field, depth, &[], &mut sols);
+                self.node(&child.node, kid, &[], &mut sols);
                 let matched = !sols.is_empty();
+                let next = self.tree.nodes[kid as usize].next_sibling;
                 for s in sols.drain(..) {
                     let mut caps = partial.caps.clone();
                     caps.extend(s.caps);
-                    let next = Sol {
-                        caps,
-                        last: s.last,
-                        last_depth: s.last_depth,
-                    };
-                    self.seq(p, kids, i + 1, j + 1, next, depth, out);
+                    self.seq(p, i + 1, next, Sol { caps, last: s.last }, out);
                 }
                 if matched && first_only {
                     break;
                 }
             }
-            if child.anchored && (kid.named || strict) {
+            if child.anchored && (self.tree.nodes[kid as usize].named || strict) {
                 break;
             }
+            kid = self.tree.nodes[kid as usize].next_sibling;
         }
     }
 }
