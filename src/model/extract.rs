@@ -5,6 +5,8 @@ use super::code::{self, CodeFile};
 use crate::lang::Lang;
 use crate::report::Diagnostic;
 use crate::rules::compile::WITHIN_CALL;
+use crate::rules::re::Groups;
+use crate::rules::spec::Re;
 use crate::rules::{RuleSet, Variant};
 use crate::source::{Location, SourceText};
 use crate::walk::FileEntry;
@@ -138,15 +140,7 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
             if let Some(scan) = &v.spec.scan
                 && v.spec.langs.contains(&entry.lang)
             {
-                run_scan(
-                    (fi, vi),
-                    v,
-                    scan.regex(),
-                    &src,
-                    entry,
-                    code.as_ref(),
-                    &mut hits,
-                );
+                run_scan((fi, vi), v, scan, &src, entry, code.as_ref(), &mut hits);
             }
         }
     }
@@ -429,14 +423,12 @@ fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<BTreeMap<Stri
         } else {
             whole
         };
-        let c = re.regex().captures(target)?;
-        named_groups(re.regex(), &c, &mut values);
+        let c = re.captures(target)?;
+        named_groups(re, &c, &mut values);
     }
     for (cap, re) in &spec.matches {
-        let c = re
-            .regex()
-            .captures(caps.get(cap.as_str()).copied().unwrap_or(""))?;
-        named_groups(re.regex(), &c, &mut values);
+        let c = re.captures(caps.get(cap.as_str()).copied().unwrap_or(""))?;
+        named_groups(re, &c, &mut values);
     }
     for (cap, re) in &spec.not_match {
         if re.is_match(caps.get(cap.as_str()).copied().unwrap_or("")) {
@@ -461,19 +453,20 @@ fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<BTreeMap<Stri
 fn run_scan(
     (fi, vi): (usize, usize),
     fact: &Variant,
-    re: &regex::Regex,
+    re: &Re,
     src: &SourceText,
     entry: &FileEntry,
     code: Option<&CodeFile>,
     hits: &mut Vec<Hit>,
 ) {
-    for c in re.captures_iter(&src.text).take(2000) {
-        let m = c.get(0).expect("group 0");
+    for c in re.captures_all(&src.text, 2000) {
+        let whole = c.get(0).expect("group 0");
+        let (start, end) = c.range();
         let mut values = BTreeMap::new();
         named_groups(re, &c, &mut values);
         for (name, prop) in &fact.spec.props {
             let from = if prop.from == "match" || prop.from == "text" {
-                m.as_str()
+                whole
             } else {
                 values.get(&prop.from).map(String::as_str).unwrap_or("")
             };
@@ -481,15 +474,15 @@ fn run_scan(
                 values.insert(name.clone(), v);
             }
         }
-        values.insert("text".into(), cut(m.as_str()));
+        values.insert("text".into(), cut(whole));
         hits.push(Hit {
             fact: fi,
             variant: vi,
-            start: m.start(),
-            end: m.end(),
-            scope: (m.start(), m.end()),
-            loc: location(entry, src, m.start(), m.end()),
-            unit: code.map(|c| c.unit_at(m.start())).unwrap_or(0),
+            start,
+            end,
+            scope: (start, end),
+            loc: location(entry, src, start, end),
+            unit: code.map(|c| c.unit_at(start)).unwrap_or(0),
             values,
         });
     }
@@ -498,26 +491,22 @@ fn run_scan(
 /// A prop's value from its source text: the first regex that matches gives its first group
 /// (or the whole match), or the prop's fixed `value`.
 fn prop_value(prop: &crate::rules::spec::PropSpec, from: &str) -> Option<String> {
-    let c = prop
-        .regex
-        .items()
-        .iter()
-        .find_map(|re| re.regex().captures(from))?;
+    let c = prop.regex.items().iter().find_map(|re| re.captures(from))?;
     let v = match &prop.value {
         Some(v) => v.clone(),
         None => c
             .get(1)
             .or_else(|| c.get(0))
-            .map(|m| m.as_str().to_string())
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .to_string(),
     };
     Some(cut(&v))
 }
 
-fn named_groups(re: &regex::Regex, c: &regex::Captures, values: &mut BTreeMap<String, String>) {
-    for name in re.capture_names().flatten() {
-        if let Some(m) = c.name(name) {
-            values.insert(name.to_string(), cut(m.as_str()));
+fn named_groups(re: &Re, c: &Groups, values: &mut BTreeMap<String, String>) {
+    for (i, name) in re.names() {
+        if let Some(m) = c.get(*i) {
+            values.insert(name.clone(), cut(m));
         }
     }
 }

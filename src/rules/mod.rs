@@ -3,6 +3,7 @@
 pub mod compile;
 pub mod error;
 pub mod queries;
+pub mod re;
 pub mod spec;
 
 use crate::lang::Lang;

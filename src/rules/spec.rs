@@ -1,8 +1,8 @@
 //! The YAML rule formats as plain serde types (phase one of loading).
 //! Phase two (`compile`) checks their meaning: regexes, queries, references, templates.
 
+use super::re::{Automata, Groups};
 use crate::lang::Lang;
-use regex::Regex;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -11,13 +11,13 @@ use std::sync::OnceLock;
 pub type Text = Spanned<String>;
 
 /// A regex from a rule file. Validation expands `$name` patterns and checks the syntax; the
-/// automaton is built on first use and shared by every rule that spells the same regex.
+/// automata are built on first use (see `super::re`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(from = "Spanned<String>")]
 pub struct Re {
     pub src: Text,
     expanded: OnceLock<String>,
-    compiled: OnceLock<Regex>,
+    automata: Automata,
 }
 
 impl From<Spanned<String>> for Re {
@@ -25,7 +25,7 @@ impl From<Spanned<String>> for Re {
         Re {
             src,
             expanded: OnceLock::new(),
-            compiled: OnceLock::new(),
+            automata: Automata::default(),
         }
     }
 }
@@ -35,33 +35,23 @@ impl Re {
     pub fn set(&self, expanded: String) {
         let _ = self.expanded.set(expanded);
     }
-    pub fn regex(&self) -> &Regex {
-        self.compiled.get_or_init(|| {
-            shared_regex(self.expanded.get().expect("rules are validated before use"))
-        })
+    fn pattern(&self) -> &str {
+        self.expanded.get().expect("rules are validated before use")
     }
     pub fn is_match(&self, text: &str) -> bool {
-        self.regex().is_match(text)
+        self.automata.is_match(self.pattern(), text)
     }
-}
-
-fn shared_regex(text: &str) -> Regex {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    static CACHE: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(r) = cache.lock().expect("regex cache").get(text) {
-        return r.clone();
+    pub fn captures<'h>(&self, text: &'h str) -> Option<Groups<'h>> {
+        self.automata.captures(self.pattern(), text)
     }
-    let r = regex::RegexBuilder::new(text)
-        .size_limit(1 << 24)
-        .build()
-        .expect("validated regex compiles");
-    cache
-        .lock()
-        .expect("regex cache")
-        .insert(text.to_string(), r.clone());
-    r
+    /// Up to `limit` successive non-overlapping matches.
+    pub fn captures_all<'h>(&self, text: &'h str, limit: usize) -> Vec<Groups<'h>> {
+        self.automata.captures_all(self.pattern(), text, limit)
+    }
+    /// The named groups, with their indexes.
+    pub fn names(&self) -> &[(usize, String)] {
+        self.automata.names(self.pattern())
+    }
 }
 
 /// One regex or a list of them.
