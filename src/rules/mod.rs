@@ -192,3 +192,25 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     };
     compile::compile(sources, facts, (model, model_src), checks)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Built-in rules skip the regex and query checks at run time (they cost more than a
+    /// small audit): here they pass every check a `--rules` file gets.
+    #[test]
+    fn builtin_rules_pass_every_load_check() {
+        let sources: Vec<RuleSource> = EMBEDDED_RULES
+            .iter()
+            .map(|(p, t)| RuleSource {
+                path: (*p).to_string(),
+                text: (*t).to_string(),
+                builtin: false,
+            })
+            .collect();
+        if let Err(e) = load_sources(&sources) {
+            panic!("built-in rules fail a load check: {e:?}");
+        }
+    }
+}
