@@ -144,6 +144,7 @@ pub fn extract(root: Node, src: &str) -> CodeFile {
             "import_statement" => record_import(node, src, &mut file),
             "export_statement" => record_export(node, src, &mut file),
             "variable_declarator" => record_require(node, src, &mut file),
+            "assignment_expression" => record_module_exports(node, src, &mut file),
             _ => {}
         }
         if cursor.goto_first_child() {
@@ -600,6 +601,18 @@ fn record_export(node: Node, src: &str, file: &mut CodeFile) {
         && v.kind() == "identifier"
     {
         file.default_export_name = Some(text(v, src).to_string());
+    }
+}
+
+/// `module.exports = BookingManager`: CommonJS's default export.
+fn record_module_exports(node: Node, src: &str, file: &mut CodeFile) {
+    let side = |f: &str| {
+        node.child_by_field_name(f)
+            .map(|n| (n.kind(), text(n, src)))
+    };
+    if let (Some((_, "module.exports")), Some(("identifier", name))) = (side("left"), side("right"))
+    {
+        file.default_export_name = Some(name.to_string());
     }
 }
 

@@ -169,7 +169,14 @@ pub fn words_key(name: &str) -> String {
     }
     words
         .iter()
-        .map(|w| super::entities::singular(w))
+        // `this.bookingRepo` holds a `BookingRepository`.
+        .map(|w| match w.as_str() {
+            "repo" | "repos" => "repository".to_string(),
+            "svc" | "srv" => "service".to_string(),
+            "ctrl" => "controller".to_string(),
+            "mgr" => "manager".to_string(),
+            _ => super::entities::singular(w),
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -363,6 +370,16 @@ impl<'a> Index<'a> {
                 }
             }
         } else if let Some(i) = find_local(name) {
+            return Some(base + i);
+        } else if member.is_none()
+            && let Some(dn) = &code.default_export_name
+            && let Some(i) = code
+                .units
+                .iter()
+                .position(|u| u.container.as_deref() == Some(dn.as_str()) && u.name == name)
+        {
+            // `const { getBooking } = require('./booking-manager')` where the module exports
+            // a class of static methods.
             return Some(base + i);
         }
         for re in &code.reexports {
