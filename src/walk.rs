@@ -38,11 +38,14 @@ const SKIPPED_DIRS: &[&str] = &[
     ".storybook",
 ];
 
-/// Files that are tests, stories, seeds or bundles rather than application flows.
+/// Files that are tests, stories, seeds, scripts or bundles rather than application flows.
 const SKIPPED_FILE_PATTERNS: &[&str] = &[
     r"\.(test|spec|e2e|stories|story|bench)\.[cm]?[jt]sx?$",
     r"(^|/)seed[^/]*\.[cm]?[jt]s$",
     r"[-._]seed(er)?s?[-._][^/]*\.[cm]?[jt]s$",
+    // One-off maintenance scripts are run by hand, not reached by requests; SQL files there
+    // (init schemas) are kept.
+    r"(^|/)scripts/.*\.[cm]?[jt]sx?$",
     r"\.min\.js$",
     r"\.bundle\.js$",
 ];
