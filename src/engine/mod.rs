@@ -530,16 +530,25 @@ impl<'a> Engine<'a> {
         ]
     }
 
-    /// Facts a `reach: imports` selector sees: the flow's files and the files they import.
+    /// Facts a `reach: imports` selector sees: module-level code of the flow's files, and
+    /// the files they import (error filters, shared schemas). Another function of a flow's
+    /// file (the cancel handler next to create) is not part of the flow.
     fn reach_facts(&self, fi: usize, sel: &Selector) -> Vec<usize> {
         let flow = &self.model.flows[fi];
-        let mut files: BTreeSet<usize> = flow.files.clone();
+        let mut imported: BTreeSet<usize> = BTreeSet::new();
         for &f in &flow.files {
-            files.extend(self.model.imported_files(f));
+            imported.extend(self.model.imported_files(f));
         }
         self.matching_facts(sel)
             .into_iter()
-            .filter(|&i| files.contains(&self.model.facts[i].file))
+            .filter(|&i| {
+                let f = &self.model.facts[i];
+                if flow.files.contains(&f.file) {
+                    self.model.units.get(f.unit).is_some_and(|u| u.is_module)
+                } else {
+                    imported.contains(&f.file)
+                }
+            })
             .collect()
     }
 

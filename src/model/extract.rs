@@ -315,6 +315,9 @@ fn run_query(
             }
         }
         let Some(node) = match_node else { continue };
+        if inside_import(node) {
+            continue;
+        }
         caps.insert("text", text.get(node.byte_range()).unwrap_or(""));
         if q.patterns[m.pattern]
             .iter()
@@ -384,6 +387,24 @@ fn without_comments(node: tree_sitter::Node, text: &str) -> Option<String> {
 
 /// The callee text of the nearest call or `new` whose arguments contain `node`; empty at a
 /// function boundary or when there is none. Bounded so deep nesting stays cheap.
+/// A name inside an import (`import { ConflictError } from`) is not a use of it.
+fn inside_import(node: tree_sitter::Node) -> bool {
+    let mut cur = node;
+    for _ in 0..5 {
+        let Some(parent) = cur.parent() else {
+            return false;
+        };
+        match parent.kind() {
+            "import_statement" => return true,
+            "import_clause" | "named_imports" | "import_specifier" | "namespace_import" => {
+                cur = parent
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
 fn enclosing_callee<'a>(node: tree_sitter::Node, text: &'a str) -> &'a str {
     let mut cur = node;
     for _ in 0..12 {
@@ -462,6 +483,20 @@ fn run_scan(
     for c in re.captures_all(&src.text, 2000) {
         let whole = c.get(0).expect("group 0");
         let (start, end) = c.range();
+        let excluded = fact.spec.not_match.iter().any(|(cap, not)| {
+            let group = match cap.as_str() {
+                "match" | "text" => Some(whole),
+                _ => re
+                    .names()
+                    .iter()
+                    .find(|(_, n)| n == cap)
+                    .and_then(|(i, _)| c.get(*i)),
+            };
+            group.is_some_and(|t| not.is_match(t))
+        });
+        if excluded {
+            continue;
+        }
         let mut values = BTreeMap::new();
         named_groups(re, &c, &mut values);
         for (name, prop) in &fact.spec.props {

@@ -210,11 +210,14 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
     }
     if let Some(scan) = &spec.scan {
         cx.re(scan)?;
-        if !spec.matches.is_empty() || !spec.not_match.is_empty() {
+        if !spec.matches.is_empty() {
             return Err(cx.src.error_at(
                 &spec.id,
-                "`scan` facts take no `match`/`not_match`: put the condition in the regex",
+                "`scan` facts take no `match`: put the condition in the regex (`not_match` on a named group is allowed)",
             ));
+        }
+        for re in spec.not_match.values() {
+            cx.re(re)?;
         }
         for prop in spec.props.values() {
             for re in prop.regex.items() {
