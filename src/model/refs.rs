@@ -61,7 +61,8 @@ impl<'a> Resolver<'a> {
         Some(t)
     }
 
-    /// `via` as seen from a position in a unit.
+    /// `via` as seen from a position in a unit: `ref`, `snap.docs`, `Refs.bookings(`,
+    /// `this.bookings(`, `this.bookingsRef` (a trailing `(` marks a call).
     fn resolve(
         &self,
         via: &str,
@@ -70,7 +71,10 @@ impl<'a> Resolver<'a> {
         pos: usize,
         depth: usize,
     ) -> Option<Target> {
+        let via = via.trim();
+        let called = via.ends_with('(');
         let mut segs: Vec<&str> = via
+            .trim_end_matches('(')
             .split('.')
             .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '?' || c == '#'))
             .filter(|s| !s.is_empty())
@@ -92,38 +96,34 @@ impl<'a> Resolver<'a> {
                 .or_else(|| bs.first())?;
             return self.binding_target(b.idx, depth);
         }
-        for seg in segs.iter().rev() {
-            let Some(bs) = self.global.get(seg) else {
+        // A called accessor (`Refs.bookings(`, `this.bookings(`, `bookings(`), else the
+        // variable or member the chain starts from (`bookingsCol.doc`, `this.bookingsRef`).
+        let candidate = if called { segs.last() } else { segs.first() };
+        let seg = candidate?;
+        let bs = self.global.get(seg)?;
+        let same_file: Vec<&Binding> = bs.iter().filter(|b| b.file == file).collect();
+        let pool: Vec<&Binding> = if same_file.is_empty() {
+            bs.iter().collect()
+        } else {
+            same_file
+        };
+        let mut found: Option<Target> = None;
+        for b in pool {
+            let Some(t) = self.binding_target(b.idx, depth) else {
                 continue;
             };
-            let same_file: Vec<&Binding> = bs.iter().filter(|b| b.file == file).collect();
-            let pool: Vec<&Binding> = if same_file.is_empty() {
-                bs.iter().collect()
-            } else {
-                same_file
-            };
-            let mut found: Option<Target> = None;
-            for b in pool {
-                let Some(t) = self.binding_target(b.idx, depth) else {
-                    continue;
-                };
-                match &found {
-                    Some(prev)
-                        if super::entities::key(&prev.entity)
-                            != super::entities::key(&t.entity) =>
-                    {
-                        // Two accessors of one name for different entities: ambiguous.
-                        return None;
-                    }
-                    Some(_) => {}
-                    None => found = Some(t),
+            match &found {
+                Some(prev)
+                    if super::entities::key(&prev.entity) != super::entities::key(&t.entity) =>
+                {
+                    // Two accessors of one name for different entities: ambiguous.
+                    return None;
                 }
-            }
-            if found.is_some() {
-                return found;
+                Some(_) => {}
+                None => found = Some(t),
             }
         }
-        None
+        found
     }
 }
 
