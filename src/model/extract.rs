@@ -457,7 +457,12 @@ fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<BTreeMap<Stri
         }
     }
     for (name, prop) in &spec.props {
-        if let Some(v) = prop_value(prop, caps.get(prop.from.as_str()).copied().unwrap_or("")) {
+        // A prop reads a capture, else a named group of the `call`/`match` regexes.
+        let from = match caps.get(prop.from.as_str()) {
+            Some(c) => Some(prop_value(prop, c)),
+            None => values.get(&prop.from).map(|g| prop_value(prop, g)),
+        };
+        if let Some(Some(v)) = from {
             values.insert(name.clone(), v);
         }
     }

@@ -5,6 +5,7 @@ pub mod code;
 pub mod entities;
 pub mod extract;
 pub mod flows;
+pub mod refs;
 pub mod resolve;
 
 use crate::lang::Lang;
@@ -191,6 +192,8 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
             manifest: p.manifest,
         });
     }
+    let modules: std::collections::HashSet<usize> = files.iter().map(|f| f.unit_base).collect();
+    refs::resolve(&mut facts, &modules);
     normalize_writes(&mut facts, rules);
     backend_packages_are_server(&mut files, &facts, rules);
     let mut model = RepoModel {
@@ -287,13 +290,20 @@ fn backend_packages_are_server(files: &mut [FileInfo], facts: &[FactRec], rules:
 }
 
 /// A fact with `entity` and `op` values is a write; `write` gets the op's normalized kind,
-/// unless a prop already decided it (`updateOne(filter, doc, { upsert: true })` is an upsert).
+/// unless a prop already decided it (`updateOne(filter, doc, { upsert: true })` is an upsert)
+/// or the reference written through did (a `write_<op>` value: a `set` through a new document
+/// reference is an insert).
 fn normalize_writes(facts: &mut [FactRec], rules: &RuleSet) {
     for f in facts {
         let Some(op) = f.values.get("op") else {
             continue;
         };
         if !f.values.contains_key("entity") || f.values.contains_key("write") {
+            continue;
+        }
+        if let Some(k) = f.values.get(&format!("write_{op}")) {
+            let k = k.clone();
+            f.values.insert("write".into(), k);
             continue;
         }
         let kind = rules

@@ -242,6 +242,9 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
     {
         cx.re(re)?;
     }
+    for re in spec.matches.values() {
+        cx.re(re)?;
+    }
     let mut queries = BTreeMap::new();
     for &lang in &spec.langs {
         let text = if let Some(q) = &spec.query {
@@ -276,6 +279,15 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
                     .src
                     .error_at(&re.src, format!("capture `@{cap}` is not in the query")));
             }
+        }
+        // Props may also read the named groups of the `call`/`string` and `match` regexes.
+        for re in spec
+            .call
+            .iter()
+            .chain(spec.string.iter())
+            .chain(spec.matches.values())
+        {
+            known.extend(re.names().iter().map(|(_, n)| n.clone()));
         }
         for (name, prop) in &spec.props {
             if !known.contains(&prop.from) {
