@@ -25,6 +25,18 @@ const MAX_NESTING: u32 = 1000;
 /// Query matching work allowed per file, in node and child visits: a pathological file stops
 /// here (the costliest file of the labelled repositories needs under 1% of it).
 const QUERY_WORK_LIMIT: u64 = 200_000_000;
+
+/// The work limit, lowered by `BOOKING_AUDIT_QUERY_WORK_LIMIT` (tests reach it quickly in
+/// unoptimized builds).
+fn query_work_limit() -> u64 {
+    static LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var("BOOKING_AUDIT_QUERY_WORK_LIMIT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(QUERY_WORK_LIMIT, |v: u64| v.min(QUERY_WORK_LIMIT))
+    })
+}
 const PARSE_BUDGET: Duration = Duration::from_secs(10);
 
 /// One fact found in a file.
@@ -289,7 +301,8 @@ fn run_query(
     let names = q.query.capture_names();
     let scope_idx = q.query.capture_index_for_name("scope");
     let text = src.text.as_str();
-    let (matches, stopped_at) = q.query.matches(root, QUERY_WORK_LIMIT);
+    let (matches, stopped_at) = q.query.matches(root, query_work_limit());
+    let imports = import_ranges(root);
     for m in &matches {
         // A comment inside a call chain (`.leftJoin(...) // why`) would hide the callee from
         // its fact's pattern: callees are matched without their comments.
@@ -315,7 +328,7 @@ fn run_query(
             }
         }
         let Some(node) = match_node else { continue };
-        if inside_import(node) {
+        if inside_import(node, &imports) {
             continue;
         }
         caps.insert("text", text.get(node.byte_range()).unwrap_or(""));
@@ -387,22 +400,22 @@ fn without_comments(node: tree_sitter::Node, text: &str) -> Option<String> {
 
 /// The callee text of the nearest call or `new` whose arguments contain `node`; empty at a
 /// function boundary or when there is none. Bounded so deep nesting stays cheap.
+/// Byte ranges of the file's import statements (always top level). Computed once per file:
+/// `Node::parent` walks down from the root, so asking it per match is quadratic in wide trees.
+fn import_ranges(root: tree_sitter::Node) -> Vec<(usize, usize)> {
+    let mut c = root.walk();
+    root.children(&mut c)
+        .filter(|n| n.kind() == "import_statement")
+        .map(|n| (n.start_byte(), n.end_byte()))
+        .collect()
+}
+
 /// A name inside an import (`import { ConflictError } from`) is not a use of it.
-fn inside_import(node: tree_sitter::Node) -> bool {
-    let mut cur = node;
-    for _ in 0..5 {
-        let Some(parent) = cur.parent() else {
-            return false;
-        };
-        match parent.kind() {
-            "import_statement" => return true,
-            "import_clause" | "named_imports" | "import_specifier" | "namespace_import" => {
-                cur = parent
-            }
-            _ => return false,
-        }
-    }
-    false
+fn inside_import(node: tree_sitter::Node, imports: &[(usize, usize)]) -> bool {
+    let (s, e) = (node.start_byte(), node.end_byte());
+    imports
+        .iter()
+        .any(|&(is, ie)| is <= s && e <= ie && (is, ie) != (s, e))
 }
 
 fn enclosing_callee<'a>(node: tree_sitter::Node, text: &'a str) -> &'a str {

@@ -135,6 +135,7 @@ impl PatternSet {
     pub fn matches<'t>(&self, root: Node<'t>, work_limit: u64) -> (Vec<Match<'t>>, Option<usize>) {
         let mut m = Matcher {
             work: 0,
+            limit: work_limit,
             tree: Flat::new(root),
         };
         let mut found: Vec<(Key, Vec<(u16, u32)>)> = Vec::new();
@@ -398,6 +399,9 @@ impl<'t> Flat<'t> {
 
 struct Matcher<'t> {
     work: u64,
+    /// Past it, every node and sequence fails at once: one pattern pairing thousands of
+    /// siblings cannot run on unbounded.
+    limit: u64,
     tree: Flat<'t>,
 }
 
@@ -416,6 +420,9 @@ impl Matcher<'_> {
     /// enclosing alternations, which come after the node's own.
     fn node(&mut self, p: &PNode, at: u32, outer: &[u16], out: &mut Vec<Sol>) {
         self.work += 1;
+        if self.work > self.limit {
+            return;
+        }
         if p.field.is_some() && p.field != self.tree.nodes[at as usize].field {
             return;
         }
@@ -471,6 +478,9 @@ impl Matcher<'_> {
         let mut kid = from;
         while kid != NONE {
             self.work += 1;
+            if self.work > self.limit {
+                return;
+            }
             let fits = !(last && p.last_anchored && self.later_named(kid));
             if fits {
                 sols.clear();
