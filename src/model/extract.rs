@@ -398,8 +398,6 @@ fn without_comments(node: tree_sitter::Node, text: &str) -> Option<String> {
     Some(out)
 }
 
-/// The callee text of the nearest call or `new` whose arguments contain `node`; empty at a
-/// function boundary or when there is none. Bounded so deep nesting stays cheap.
 /// Byte ranges of the file's import statements (always top level). Computed once per file:
 /// `Node::parent` walks down from the root, so asking it per match is quadratic in wide trees.
 fn import_ranges(root: tree_sitter::Node) -> Vec<(usize, usize)> {
@@ -418,6 +416,8 @@ fn inside_import(node: tree_sitter::Node, imports: &[(usize, usize)]) -> bool {
         .any(|&(is, ie)| is <= s && e <= ie && (is, ie) != (s, e))
 }
 
+/// The callee text of the nearest call or `new` whose arguments contain `node`; empty at a
+/// function boundary or when there is none. Bounded so deep nesting stays cheap.
 fn enclosing_callee<'a>(node: tree_sitter::Node, text: &'a str) -> &'a str {
     let mut cur = node;
     for _ in 0..12 {
