@@ -117,9 +117,13 @@ impl RepoModel {
 
     /// The kind of the entity a fact's `entity` value names, if any.
     pub fn entity_kind_of(&self, f: &FactRec) -> Option<&str> {
+        self.entity_of(f)?.kind.as_deref()
+    }
+
+    pub fn entity_of(&self, f: &FactRec) -> Option<&entities::Entity> {
         let name = f.value("entity")?;
         let e = self.entity_by_key.get(&entities::key(name))?;
-        self.entities[*e].kind.as_deref()
+        Some(&self.entities[*e])
     }
 }
 

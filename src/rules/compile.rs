@@ -473,6 +473,9 @@ impl Ctx<'_> {
         for re in s.where_.values().chain(s.unless.values()) {
             self.re(re)?;
         }
+        if let Some(re) = &s.entity_lacks_field {
+            self.re(re)?;
+        }
         if let Some(k) = &s.entity {
             self.entity_kinds(k)?;
         }

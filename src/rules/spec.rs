@@ -362,6 +362,10 @@ pub struct Selector {
     /// The fact's `entity` value must name an entity of one of these kinds.
     #[serde(default)]
     pub entity: Option<OneOrMany>,
+    /// The fact's entity must have no field matching (an insert of the event that
+    /// carries the capacity is not an insert of a booking into it).
+    #[serde(default)]
+    pub entity_lacks_field: Option<Re>,
     #[serde(default)]
     pub side: Side,
     /// In flow conditions: also look in the flow's files and the files they import,
