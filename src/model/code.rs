@@ -61,6 +61,9 @@ pub struct CodeFile {
     pub reexports: Vec<ReExport>,
     pub route_refs: Vec<RouteRef>,
     pub default_export_name: Option<String>,
+    /// Module-level instances, `const DatabaseClient = new Client()`: (name, class), so a
+    /// call on the instance reaches the class's method whatever the two are called.
+    pub instances: Vec<(String, String)>,
     pub use_client: bool,
     pub use_server: bool,
 }
@@ -143,7 +146,12 @@ pub fn extract(root: Node, src: &str) -> CodeFile {
             "call_expression" => record_call(node, src, current, &mut file),
             "import_statement" => record_import(node, src, &mut file),
             "export_statement" => record_export(node, src, &mut file),
-            "variable_declarator" => record_require(node, src, &mut file),
+            "variable_declarator" => {
+                record_require(node, src, &mut file);
+                if current == 0 {
+                    record_instance(node, src, &mut file);
+                }
+            }
             "assignment_expression" => record_module_exports(node, src, &mut file),
             _ => {}
         }
@@ -613,6 +621,26 @@ fn record_module_exports(node: Node, src: &str, file: &mut CodeFile) {
     if let (Some((_, "module.exports")), Some(("identifier", name))) = (side("left"), side("right"))
     {
         file.default_export_name = Some(name.to_string());
+    }
+}
+
+/// `const DatabaseClient = new Client()` at module level.
+fn record_instance(node: Node, src: &str, file: &mut CodeFile) {
+    let (Some(name), Some(value)) = (
+        node.child_by_field_name("name"),
+        node.child_by_field_name("value"),
+    ) else {
+        return;
+    };
+    if name.kind() != "identifier" || value.kind() != "new_expression" {
+        return;
+    }
+    if let Some(class) = value
+        .child_by_field_name("constructor")
+        .filter(|c| c.kind() == "identifier")
+    {
+        file.instances
+            .push((text(name, src).to_string(), text(class, src).to_string()));
     }
 }
 

@@ -333,10 +333,7 @@ impl<'a> Index<'a> {
         let base = info.unit_base;
         let find_local = |n: &str| -> Option<usize> {
             match member {
-                Some(m) => code
-                    .units
-                    .iter()
-                    .position(|u| u.container.as_deref() == Some(n) && u.name == m),
+                Some(m) => member_of(code, n, m),
                 None => code
                     .units
                     .iter()
@@ -454,11 +451,7 @@ impl<'a> Index<'a> {
                     };
                 }
                 // Same-file object literal or class instance: `bookingService.create()`.
-                if let Some(i) = code
-                    .units
-                    .iter()
-                    .position(|u| u.container.as_deref() == Some(recv) && u.name == call.name)
-                {
+                if let Some(i) = member_of(code, recv, &call.name) {
                     return Some(base + i);
                 }
                 let last = recv.rsplit('.').next().unwrap_or(recv);
@@ -490,6 +483,22 @@ impl<'a> Index<'a> {
         let units = self.by_name.get(name)?;
         (units.len() == 1).then(|| units[0])
     }
+}
+
+/// The method `m` of the object literal or class `n`, or of the class that the
+/// module-level instance `n` was constructed from.
+fn member_of(code: &super::code::CodeFile, n: &str, m: &str) -> Option<usize> {
+    let of = |c: &str| {
+        code.units
+            .iter()
+            .position(|u| u.container.as_deref() == Some(c) && u.name == m)
+    };
+    of(n).or_else(|| {
+        code.instances
+            .iter()
+            .find(|(name, _)| name == n)
+            .and_then(|(_, class)| of(class))
+    })
 }
 
 fn join(dir: &str, rel: &str) -> String {
