@@ -171,23 +171,27 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         }
         spans.push((f.file, f.start, f.end, i));
     }
-    let container = |spans: &[(usize, usize, usize, usize)],
-                     file: usize,
-                     start: usize,
-                     end: usize|
-     -> Option<usize> {
-        spans
+    // By file, so a field finds its table without scanning every table of the repository
+    // (migrations repeat thousands of CREATE TABLEs).
+    let mut spans_by_file: HashMap<usize, Vec<(usize, usize, usize)>> = HashMap::new();
+    for (file, s, e, i) in spans {
+        spans_by_file.entry(file).or_default().push((s, e, i));
+    }
+    let container = |file: usize, start: usize, end: usize| -> Option<usize> {
+        spans_by_file
+            .get(&file)?
             .iter()
-            .filter(|(fl, s, e, _)| *fl == file && *s <= start && end <= *e)
-            .min_by_key(|(_, s, e, _)| e - s)
-            .map(|(_, _, _, i)| *i)
+            .filter(|(s, e, _)| *s <= start && end <= *e)
+            .min_by_key(|(s, e, _)| e - s)
+            .map(|(_, _, i)| *i)
     };
+    let mut field_seen: std::collections::HashSet<(usize, String)> = Default::default();
     for f in &model.facts {
         let r = role(f.fact);
         if r != Role::Field && r != Role::Constraint {
             continue;
         }
-        let owner = container(&spans, f.file, f.start, f.end).or_else(|| {
+        let owner = container(f.file, f.start, f.end).or_else(|| {
             f.value("entity")
                 .or(f.value("table"))
                 .map(|n| ensure(&mut entities, &mut by_key, n, None))
@@ -202,6 +206,10 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
                 "" => name,
                 bare => bare,
             };
+            // Migrations redefine a table many times; its first definition of a column stands.
+            if !field_seen.insert((e, name.to_string())) {
+                continue;
+            }
             entities[e].fields.push(Field {
                 name: name.to_string(),
                 ty: f.value("type").unwrap_or("").to_string(),
@@ -247,17 +255,26 @@ fn classify(
     units: &[UnitInfo],
     rules: &RuleSet,
 ) {
+    // Every word of every field's name and type, keyed once: a large schema has thousands.
     let snapshot: Vec<(String, Vec<String>)> = entities
         .iter()
         .map(|e| {
-            (
-                e.name.clone(),
-                e.fields
-                    .iter()
-                    .map(|f| format!("{} {}", f.name, f.ty))
-                    .collect(),
-            )
+            let mut words: Vec<String> = e
+                .fields
+                .iter()
+                .flat_map(|f| [f.name.as_str(), f.ty.as_str()])
+                .flat_map(str::split_whitespace)
+                .map(key)
+                .collect();
+            words.sort();
+            words.dedup();
+            (e.name.clone(), words)
         })
+        .collect();
+    let inserts: Vec<(String, usize)> = facts
+        .iter()
+        .filter(|f| f.value("write") == Some("insert"))
+        .filter_map(|f| Some((key(f.value("entity")?), f.unit)))
         .collect();
     for e in entities.iter_mut() {
         let forced = e
@@ -281,24 +298,17 @@ fn classify(
             }
             if let Some(rb) = &k.referenced_by {
                 let me = key(&e.name);
-                let referenced = snapshot.iter().any(|(n, fields)| {
-                    n != &e.name
-                        && rb.is_match(n)
-                        && fields.iter().any(|f| {
-                            f.split_whitespace()
-                                .any(|w| key(w).starts_with(&me) || key(w) == me)
-                        })
+                let referenced = snapshot.iter().any(|(n, words)| {
+                    n != &e.name && rb.is_match(n) && words.iter().any(|w| w.starts_with(&me))
                 });
                 if !referenced {
                     continue;
                 }
             }
             if let Some(ib) = &k.inserted_by {
-                let inserted = facts.iter().any(|f| {
-                    f.value("write") == Some("insert")
-                        && f.value("entity").is_some_and(|n| key(n) == e.key)
-                        && ib.is_match(&units[f.unit].name)
-                });
+                let inserted = inserts
+                    .iter()
+                    .any(|(k, u)| *k == e.key && ib.is_match(&units[*u].name));
                 if !inserted {
                     continue;
                 }
