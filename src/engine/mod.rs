@@ -170,14 +170,13 @@ impl<'a> Engine<'a> {
                 return false;
             }
         }
-        if let Some(re) = &sel.entity_lacks_field {
-            if self
+        if let Some(re) = &sel.entity_lacks_field
+            && self
                 .model
                 .entity_of(f)
                 .is_some_and(|e| e.fields.iter().any(|fd| re.is_match(&fd.name)))
-            {
-                return false;
-            }
+        {
+            return false;
         }
         true
     }
