@@ -64,6 +64,9 @@ pub struct CodeFile {
     /// Module-level instances, `const DatabaseClient = new Client()`: (name, class), so a
     /// call on the instance reaches the class's method whatever the two are called.
     pub instances: Vec<(String, String)>,
+    /// Classes with the class they extend (`class Admin extends BookingsValidator<T>`:
+    /// (Admin, BookingsValidator)), so `this.m()` reaches an inherited or overriding `m`.
+    pub classes: Vec<(String, Option<String>)>,
     pub use_client: bool,
     pub use_server: bool,
 }
@@ -153,6 +156,9 @@ pub fn extract(root: Node, src: &str) -> CodeFile {
                 }
             }
             "assignment_expression" => record_module_exports(node, src, &mut file),
+            "class_declaration" | "abstract_class_declaration" | "class" => {
+                record_class(node, src, &mut file)
+            }
             _ => {}
         }
         if cursor.goto_first_child() {
@@ -167,6 +173,33 @@ pub fn extract(root: Node, src: &str) -> CodeFile {
             }
         }
     }
+}
+
+fn record_class(node: Node, src: &str, file: &mut CodeFile) {
+    let Some(name) = node.child_by_field_name("name") else {
+        return;
+    };
+    let mut base = None;
+    let mut c = node.walk();
+    for h in node
+        .children(&mut c)
+        .filter(|h| h.kind() == "class_heritage")
+    {
+        let t = text(h, src);
+        if let Some(rest) = t.trim_start().strip_prefix("extends") {
+            // `extends ns.Base<T> implements I`: the last dotted segment, without type arguments.
+            let expr: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '$' || *ch == '.')
+                .collect();
+            let last = expr.rsplit('.').next().unwrap_or("");
+            if !last.is_empty() {
+                base = Some(last.to_string());
+            }
+        }
+    }
+    file.classes.push((text(name, src).to_string(), base));
 }
 
 fn directives(root: Node, src: &str, file: &mut CodeFile) {

@@ -71,7 +71,17 @@ struct Index<'a> {
     packages: Vec<(String, usize)>,
     by_name: HashMap<&'a str, Vec<usize>>,
     classes: HashMap<String, Vec<usize>>,
+    /// Class name -> the classes it extends, and the reverse.
+    bases: HashMap<&'a str, Vec<&'a str>>,
+    subclasses: HashMap<&'a str, Vec<&'a str>>,
+    /// (class, method) -> the units defining it.
+    methods: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Words key of a class name -> the classes (with a base or a subclass) so called.
+    class_names: HashMap<String, Vec<&'a str>>,
 }
+
+/// How many overriding methods an abstract call may reach before it is left unresolved.
+const MAX_OVERRIDES: usize = 8;
 
 pub fn resolve_calls(model: &mut RepoModel) {
     let edges = {
@@ -81,14 +91,14 @@ pub fn resolve_calls(model: &mut RepoModel) {
             let Some(code) = &file.code else { continue };
             for call in &code.calls {
                 let caller = file.unit_base + call.unit;
-                if let Some(target) = ix.resolve_call(fi, call)
-                    && target != caller
-                {
-                    edges[caller].push(Edge {
-                        pos: call.pos,
-                        target,
-                        args: call.args.clone(),
-                    });
+                for target in ix.targets(fi, call) {
+                    if target != caller {
+                        edges[caller].push(Edge {
+                            pos: call.pos,
+                            target,
+                            args: call.args.clone(),
+                        });
+                    }
                 }
             }
         }
@@ -200,6 +210,7 @@ impl<'a> Index<'a> {
         packages.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut classes: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut methods: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for (i, u) in model.units.iter().enumerate() {
             if u.is_module {
                 continue;
@@ -207,6 +218,33 @@ impl<'a> Index<'a> {
             by_name.entry(u.name.as_str()).or_default().push(i);
             if let Some(c) = &u.container {
                 classes.entry(words_key(c)).or_default().push(i);
+                methods
+                    .entry((c.as_str(), u.name.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let mut bases: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut subclasses: HashMap<&str, Vec<&str>> = HashMap::new();
+        for f in &model.files {
+            let Some(code) = &f.code else { continue };
+            for (name, base) in &code.classes {
+                let Some(base) = base else { continue };
+                let b = bases.entry(name.as_str()).or_default();
+                if !b.contains(&base.as_str()) {
+                    b.push(base.as_str());
+                }
+                let s = subclasses.entry(base.as_str()).or_default();
+                if !s.contains(&name.as_str()) {
+                    s.push(name.as_str());
+                }
+            }
+        }
+        let mut class_names: HashMap<String, Vec<&str>> = HashMap::new();
+        for name in bases.keys().chain(subclasses.keys()) {
+            let v = class_names.entry(words_key(name)).or_default();
+            if !v.contains(name) {
+                v.push(name);
             }
         }
         Index {
@@ -215,6 +253,10 @@ impl<'a> Index<'a> {
             packages,
             by_name,
             classes,
+            class_names,
+            bases,
+            subclasses,
+            methods,
         }
     }
 
@@ -400,6 +442,70 @@ impl<'a> Index<'a> {
             return self.export(m, &imp.imported, member, depth + 1, seen);
         }
         None
+    }
+
+    /// The units a call reaches: the one `resolve_call` names or, for a method its class
+    /// inherits or leaves abstract, the ancestor's method or every override.
+    fn targets(&self, file: usize, call: &super::code::Call) -> Vec<usize> {
+        if let Some(t) = self.resolve_call(file, call) {
+            return vec![t];
+        }
+        let Some(code) = self.model.files[file].code.as_ref() else {
+            return vec![];
+        };
+        match call.receiver.as_deref() {
+            Some("this") | Some("super") => match code.units[call.unit].container.as_deref() {
+                Some(c) => self.dispatch(c, &call.name),
+                None => vec![],
+            },
+            // `this.bookingValidator.validate()`: the class named after the receiver.
+            Some(recv) => {
+                let last = recv.rsplit('.').next().unwrap_or(recv);
+                match self.class_names.get(&words_key(last)).map(Vec::as_slice) {
+                    Some([c]) => self.dispatch(c, &call.name),
+                    _ => vec![],
+                }
+            }
+            None => vec![],
+        }
+    }
+
+    /// `this.m()` in class `c` that defines no `m`: the nearest ancestor's `m`, else the
+    /// overrides in its subclasses (an abstract method called from a template method).
+    fn dispatch(&self, c: &str, m: &str) -> Vec<usize> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut up: Vec<&str> = self.bases.get(c).cloned().unwrap_or_default();
+        while let Some(b) = up.pop() {
+            if !seen.insert(b) {
+                continue;
+            }
+            if let Some(units) = self.methods.get(&(b, m)) {
+                return if units.len() == 1 {
+                    units.clone()
+                } else {
+                    vec![]
+                };
+            }
+            up.extend(self.bases.get(b).into_iter().flatten().copied());
+        }
+        let mut out = Vec::new();
+        let mut down: Vec<&str> = self.subclasses.get(c).cloned().unwrap_or_default();
+        let mut seen: HashSet<&str> = HashSet::from([c]);
+        while let Some(s) = down.pop() {
+            if !seen.insert(s) {
+                continue;
+            }
+            match self.methods.get(&(s, m)) {
+                Some(units) => out.extend(units.iter().copied()),
+                None => down.extend(self.subclasses.get(s).into_iter().flatten().copied()),
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        if out.len() > MAX_OVERRIDES {
+            out.clear();
+        }
+        out
     }
 
     fn resolve_call(&self, file: usize, call: &super::code::Call) -> Option<usize> {
