@@ -356,6 +356,11 @@ impl<'a> Engine<'a> {
             if ec.declared && e.loc.is_none() {
                 continue;
             }
+            if let Some(re) = &ec.lacks_field
+                && e.fields.iter().any(|f| re.is_match(&f.name))
+            {
+                continue;
+            }
             if ec.field.is_some() || ec.default.is_some() || ec.type_.is_some() {
                 for f in &e.fields {
                     let ok = ec.field.as_ref().is_none_or(|re| re.is_match(&f.name))

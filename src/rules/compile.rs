@@ -501,9 +501,15 @@ impl Ctx<'_> {
             Cond::Exists(s) => self.selector(s),
             Cond::Entity(e) => {
                 self.entity_kinds(&e.kind)?;
-                for re in [&e.field, &e.default, &e.type_, &e.constraint]
-                    .into_iter()
-                    .flatten()
+                for re in [
+                    &e.field,
+                    &e.default,
+                    &e.type_,
+                    &e.constraint,
+                    &e.lacks_field,
+                ]
+                .into_iter()
+                .flatten()
                 {
                     self.re(re)?;
                 }

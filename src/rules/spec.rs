@@ -444,6 +444,9 @@ pub struct EntityCond {
     /// Only entities that a fact matching this selector writes.
     #[serde(default)]
     pub written_by: Option<Box<Selector>>,
+    /// Only entities with no field matching this regex (a hold that has a `user_id`).
+    #[serde(default)]
+    pub lacks_field: Option<Re>,
     /// Only entities a schema declares (a model, table or collection definition), not names
     /// known only from the queries that read or write them.
     #[serde(default)]
