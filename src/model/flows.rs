@@ -43,13 +43,44 @@ pub struct Region {
 }
 
 enum Item {
-    Fact { fact: usize, tx: Option<usize> },
-    Call { target: usize, tx: Option<usize> },
+    Fact {
+        fact: usize,
+        tx: Option<usize>,
+    },
+    Call {
+        target: usize,
+        tx: Option<usize>,
+    },
+    /// A lifecycle hook: the items of `unit` between `start` and `end` (its function).
+    Hook {
+        unit: usize,
+        start: usize,
+        end: usize,
+        tx: Option<usize>,
+    },
+}
+
+/// Items at one position run hooks first, then the fact, then the calls it makes.
+fn rank(item: &Item) -> u8 {
+    match item {
+        Item::Hook { .. } => 0,
+        Item::Fact { .. } => 1,
+        Item::Call { .. } => 2,
+    }
+}
+
+/// A hook: the fact it runs before, its entity's key, and its function (unit, byte range).
+struct Hook {
+    before: usize,
+    key: String,
+    unit: usize,
+    start: usize,
+    end: usize,
 }
 
 pub fn build(model: &mut RepoModel, rules: &RuleSet) {
     let regions = regions(model, rules);
-    let items = unit_items(model, &regions);
+    let items = unit_items(model, rules, &regions);
     let reach = reaches_facts(model, &items);
     let mut has_caller = vec![false; model.units.len()];
     for (u, edges) in model.calls.iter().enumerate() {
@@ -80,6 +111,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             &items,
             &reach,
             root,
+            None,
             0,
             None,
             module,
@@ -177,15 +209,34 @@ fn region_at(
         .find(|&i| regions[i].start <= pos && pos < regions[i].end && admits(&regions[i]))
 }
 
-fn unit_items(model: &RepoModel, regions: &[Region]) -> Vec<Vec<(usize, Item)>> {
-    let mut items: Vec<Vec<(usize, Item)>> = (0..model.units.len()).map(|_| Vec::new()).collect();
+fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec<(usize, Item)>> {
+    let mut items: Vec<Vec<(usize, u8, Item)>> =
+        (0..model.units.len()).map(|_| Vec::new()).collect();
+    let hooks = hooks(model, rules);
     for (i, f) in model.facts.iter().enumerate() {
         let client = f.value("client");
         let tx = region_at(regions, f.unit, f.start, |r| match (&r.client, client) {
             (Some(rc), Some(c)) => rc == c || c.starts_with(&format!("{rc}.")),
             _ => true,
         });
-        items[f.unit].push((f.start, Item::Fact { fact: i, tx }));
+        // The entity's hooks run before the write, inside its transaction.
+        if let Some(e) = f.value("entity").filter(|_| !hooks.is_empty()) {
+            let key = super::entities::key(e);
+            for h in &hooks {
+                let inside = h.unit == f.unit && (h.start..h.end).contains(&f.start);
+                if h.before == f.fact && h.key == key && !inside {
+                    let item = Item::Hook {
+                        unit: h.unit,
+                        start: h.start,
+                        end: h.end,
+                        tx,
+                    };
+                    items[f.unit].push((f.start, rank(&item), item));
+                }
+            }
+        }
+        let item = Item::Fact { fact: i, tx };
+        items[f.unit].push((f.start, rank(&item), item));
     }
     for (u, edges) in model.calls.iter().enumerate() {
         for e in edges {
@@ -193,19 +244,77 @@ fn unit_items(model: &RepoModel, regions: &[Region]) -> Vec<Vec<(usize, Item)>> 
                 Some(c) => mentions(&e.args, c),
                 None => true,
             });
-            items[u].push((
-                e.pos,
-                Item::Call {
-                    target: e.target,
-                    tx,
-                },
-            ));
+            let item = Item::Call {
+                target: e.target,
+                tx,
+            };
+            items[u].push((e.pos, rank(&item), item));
         }
     }
-    for list in &mut items {
-        list.sort_by_key(|(p, _)| *p);
-    }
     items
+        .into_iter()
+        .map(|mut list| {
+            list.sort_by_key(|(p, r, _)| (*p, *r));
+            list.into_iter().map(|(p, _, i)| (p, i)).collect()
+        })
+        .collect()
+}
+
+/// Lifecycle hooks: (fact they run before, entity key, unit holding the hook). The entity
+/// is the hook fact's `entity`, else the one its function or class is named after
+/// (`createBookingDefaultHooks`, `class Booking { @BeforeInsert() ... }`).
+fn hooks(model: &RepoModel, rules: &RuleSet) -> Vec<Hook> {
+    let mut out = Vec::new();
+    for (fi, def) in rules.facts.iter().enumerate() {
+        let (Role::Hook, Some(before)) = (def.role, &def.runs_before) else {
+            continue;
+        };
+        for &i in model.facts_of(fi) {
+            let f = &model.facts[i];
+            let unit = &model.units[f.unit];
+            let key = match f.value("entity") {
+                Some(e) => Some(super::entities::key(e)),
+                None => [unit.container.as_deref(), Some(unit.name.as_str())]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|n| entity_named_in(model, n)),
+            };
+            if let Some(key) = key.filter(|k| model.entity_by_key.contains_key(k)) {
+                let h = Hook {
+                    before: before.index(),
+                    key,
+                    unit: f.unit,
+                    start: f.start,
+                    end: f.end,
+                };
+                let dup = |o: &Hook| {
+                    (o.before, &o.key, o.unit, o.start) == (h.before, &h.key, h.unit, h.start)
+                };
+                if !out.iter().any(dup) {
+                    out.push(h);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The longest run of words in an identifier that is an entity's key.
+fn entity_named_in(model: &RepoModel, name: &str) -> Option<String> {
+    let key = super::resolve::words_key(name);
+    let words: Vec<&str> = key.split(' ').collect();
+    let mut best: Option<String> = None;
+    for i in 0..words.len() {
+        for j in i + 1..=words.len() {
+            let k = super::entities::key(&words[i..j].concat());
+            if model.entity_by_key.contains_key(&k)
+                && best.as_ref().is_none_or(|b| k.len() > b.len())
+            {
+                best = Some(k);
+            }
+        }
+    }
+    best
 }
 
 fn mentions(text: &str, ident: &str) -> bool {
@@ -249,6 +358,7 @@ fn expand(
     items: &[Vec<(usize, Item)>],
     reach: &[bool],
     unit: usize,
+    range: Option<(usize, usize)>,
     depth: usize,
     inherited: Option<usize>,
     module_only: bool,
@@ -259,9 +369,12 @@ fn expand(
 ) {
     files.insert(model.units[unit].file);
     let params = &model.units[unit].params;
-    for (_, item) in &items[unit] {
+    for (pos, item) in &items[unit] {
         if out.len() >= MAX_EVENTS {
             return;
+        }
+        if range.is_some_and(|(s, e)| *pos < s || *pos >= e) {
+            continue;
         }
         match item {
             Item::Fact { fact, tx } => {
@@ -277,8 +390,11 @@ fn expand(
                     depth: depth as u8,
                 });
             }
-            Item::Call { target, tx } => {
-                if module_only
+            Item::Call { target, tx }
+            | Item::Hook {
+                unit: target, tx, ..
+            } => {
+                if module_only && matches!(item, Item::Call { .. })
                     || depth >= MAX_DEPTH
                     || !reach[*target]
                     || stack.contains(target)
@@ -286,6 +402,10 @@ fn expand(
                 {
                     continue;
                 }
+                let range = match item {
+                    Item::Hook { start, end, .. } => Some((*start, *end)),
+                    _ => None,
+                };
                 *followed += 1;
                 stack.push(*target);
                 expand(
@@ -293,6 +413,7 @@ fn expand(
                     items,
                     reach,
                     *target,
+                    range,
                     depth + 1,
                     tx.or(inherited),
                     false,

@@ -87,6 +87,7 @@ pub fn compile(
                 role: s.role,
                 label: s.label.clone(),
                 until: s.until.clone(),
+                runs_before: s.runs_before.clone(),
                 variants: vec![],
             });
             compiled_facts[idx].variants.push(variant);
@@ -320,6 +321,21 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
                 .src
                 .error_at(&u.name, "`until` applies to `role: transaction` facts only"));
         }
+    }
+    match (&spec.runs_before, spec.role) {
+        (Some(r), Role::Hook) => cx.fact_ref(r)?,
+        (Some(r), _) => {
+            return Err(cx
+                .src
+                .error_at(&r.name, "`runs_before` applies to `role: hook` facts only"));
+        }
+        (None, Role::Hook) => {
+            return Err(cx.src.error_at(
+                &spec.id,
+                "a `role: hook` fact needs `runs_before`: the fact its function precedes",
+            ));
+        }
+        (None, _) => {}
     }
     let reads_within_call = spec
         .matches

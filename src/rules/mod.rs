@@ -24,6 +24,7 @@ pub struct Fact {
     pub role: spec::Role,
     pub label: Option<spec::Text>,
     pub until: Option<spec::FactRef>,
+    pub runs_before: Option<spec::FactRef>,
     pub variants: Vec<Variant>,
 }
 

@@ -139,6 +139,9 @@ pub struct FactSpec {
     /// For `role: transaction`: the fact that ends a region opened by this one.
     #[serde(default)]
     pub until: Option<FactRef>,
+    /// For `role: hook`: the fact (a write) that the hook's function runs before.
+    #[serde(default)]
+    pub runs_before: Option<FactRef>,
     /// How a fact is named in details: a template over its values.
     #[serde(default)]
     pub label: Option<Text>,
@@ -172,6 +175,9 @@ pub enum Role {
     Field,
     Constraint,
     Transaction,
+    /// A lifecycle hook (Payload `beforeValidate`, TypeORM `@BeforeInsert`, Mongoose
+    /// `pre('save')`): its function runs before every `runs_before` fact on its entity.
+    Hook,
 }
 
 /// `rules/model.yaml`: the domain vocabulary the checks share.
