@@ -447,12 +447,20 @@ impl<'a> Index<'a> {
     /// The units a call reaches: the one `resolve_call` names or, for a method its class
     /// inherits or leaves abstract, the ancestor's method or every override.
     fn targets(&self, file: usize, call: &super::code::Call) -> Vec<usize> {
-        if let Some(t) = self.resolve_call(file, call) {
-            return vec![t];
-        }
         let Some(code) = self.model.files[file].code.as_ref() else {
             return vec![];
         };
+        // `super.m()` in an override is the parent's `m`, never the override itself.
+        if call.receiver.as_deref() == Some("super")
+            && let Some(c) = code.units[call.unit].container.as_deref()
+            && let Some(defs) = self.ancestor_defs(c, &call.name)
+            && defs.len() == 1
+        {
+            return defs;
+        }
+        if let Some(t) = self.resolve_call(file, call) {
+            return vec![t];
+        }
         match call.receiver.as_deref() {
             Some("this") | Some("super") => match code.units[call.unit].container.as_deref() {
                 Some(c) => self.dispatch(c, &call.name),
@@ -473,20 +481,9 @@ impl<'a> Index<'a> {
     /// `this.m()` in class `c` that defines no `m`: the nearest ancestor's `m`, else the
     /// overrides in its subclasses (an abstract method called from a template method).
     fn dispatch(&self, c: &str, m: &str) -> Vec<usize> {
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut up: Vec<&str> = self.bases.get(c).cloned().unwrap_or_default();
-        while let Some(b) = up.pop() {
-            if !seen.insert(b) {
-                continue;
-            }
-            if let Some(units) = self.methods.get(&(b, m)) {
-                return if units.len() == 1 {
-                    units.clone()
-                } else {
-                    vec![]
-                };
-            }
-            up.extend(self.bases.get(b).into_iter().flatten().copied());
+        if let Some(defs) = self.ancestor_defs(c, m) {
+            // Classes of the same name in several places: which one is meant is unknown.
+            return if defs.len() == 1 { defs } else { vec![] };
         }
         let mut out = Vec::new();
         let mut down: Vec<&str> = self.subclasses.get(c).cloned().unwrap_or_default();
@@ -506,6 +503,22 @@ impl<'a> Index<'a> {
             out.clear();
         }
         out
+    }
+
+    /// The definitions of `m` in the nearest ancestor of class `c` that has any.
+    fn ancestor_defs(&self, c: &str, m: &str) -> Option<Vec<usize>> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut up: Vec<&str> = self.bases.get(c).cloned().unwrap_or_default();
+        while let Some(b) = up.pop() {
+            if !seen.insert(b) {
+                continue;
+            }
+            if let Some(units) = self.methods.get(&(b, m)) {
+                return Some(units.clone());
+            }
+            up.extend(self.bases.get(b).into_iter().flatten().copied());
+        }
+        None
     }
 
     fn resolve_call(&self, file: usize, call: &super::code::Call) -> Option<usize> {
