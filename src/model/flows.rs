@@ -260,9 +260,9 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
         .collect()
 }
 
-/// Lifecycle hooks: (fact they run before, entity key, unit holding the hook). The entity
-/// is the hook fact's `entity`, else the one its function or class is named after
-/// (`createBookingDefaultHooks`, `class Booking { @BeforeInsert() ... }`).
+/// The lifecycle hooks found. A hook's entity is its fact's `entity`, else the one its
+/// function or class is named after (`createBookingDefaultHooks`,
+/// `class Booking { @BeforeInsert() ... }`).
 fn hooks(model: &RepoModel, rules: &RuleSet) -> Vec<Hook> {
     let mut out = Vec::new();
     for (fi, def) in rules.facts.iter().enumerate() {
