@@ -4,7 +4,7 @@
 use super::{RepoModel, Side};
 use crate::rules::RuleSet;
 use crate::rules::spec::Role;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// How deep calls are followed from a root (CHECKS.md asks for at least 3).
 pub const MAX_DEPTH: usize = 6;
@@ -69,14 +69,16 @@ fn rank(item: &Item) -> u8 {
     }
 }
 
-/// A hook: the fact it runs before, its entity's key, and its function (unit, byte range).
+/// A hook's function: its unit and byte range.
+#[derive(PartialEq)]
 struct Hook {
-    before: usize,
-    key: String,
     unit: usize,
     start: usize,
     end: usize,
 }
+
+/// Hooks by (the fact they run before, their entity's key).
+type Hooks = HashMap<(usize, String), Vec<Hook>>;
 
 pub fn build(model: &mut RepoModel, rules: &RuleSet) {
     let regions = regions(model, rules);
@@ -213,6 +215,7 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
     let mut items: Vec<Vec<(usize, u8, Item)>> =
         (0..model.units.len()).map(|_| Vec::new()).collect();
     let hooks = hooks(model, rules);
+    let hooked: HashSet<usize> = hooks.keys().map(|(before, _)| *before).collect();
     for (i, f) in model.facts.iter().enumerate() {
         let client = f.value("client");
         let tx = region_at(regions, f.unit, f.start, |r| match (&r.client, client) {
@@ -220,11 +223,11 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
             _ => true,
         });
         // The entity's hooks run before the write, inside its transaction.
-        if let Some(e) = f.value("entity").filter(|_| !hooks.is_empty()) {
-            let key = super::entities::key(e);
-            for h in &hooks {
-                let inside = h.unit == f.unit && (h.start..h.end).contains(&f.start);
-                if h.before == f.fact && h.key == key && !inside {
+        if let Some(e) = f.value("entity").filter(|_| hooked.contains(&f.fact))
+            && let Some(found) = hooks.get(&(f.fact, super::entities::key(e)))
+        {
+            for h in found {
+                if !(h.unit == f.unit && (h.start..h.end).contains(&f.start)) {
                     let item = Item::Hook {
                         unit: h.unit,
                         start: h.start,
@@ -263,8 +266,8 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
 /// The lifecycle hooks found. A hook's entity is its fact's `entity`, else the one its
 /// function or class is named after (`createBookingDefaultHooks`,
 /// `class Booking { @BeforeInsert() ... }`).
-fn hooks(model: &RepoModel, rules: &RuleSet) -> Vec<Hook> {
-    let mut out = Vec::new();
+fn hooks(model: &RepoModel, rules: &RuleSet) -> Hooks {
+    let mut out = Hooks::new();
     for (fi, def) in rules.facts.iter().enumerate() {
         let (Role::Hook, Some(before)) = (def.role, &def.runs_before) else {
             continue;
@@ -281,17 +284,13 @@ fn hooks(model: &RepoModel, rules: &RuleSet) -> Vec<Hook> {
             };
             if let Some(key) = key.filter(|k| model.entity_by_key.contains_key(k)) {
                 let h = Hook {
-                    before: before.index(),
-                    key,
                     unit: f.unit,
                     start: f.start,
                     end: f.end,
                 };
-                let dup = |o: &Hook| {
-                    (o.before, &o.key, o.unit, o.start) == (h.before, &h.key, h.unit, h.start)
-                };
-                if !out.iter().any(dup) {
-                    out.push(h);
+                let list = out.entry((before.index(), key)).or_default();
+                if !list.contains(&h) {
+                    list.push(h);
                 }
             }
         }
