@@ -1,4 +1,5 @@
-//! Embeds every file under rules/ into the binary as the default rule set.
+//! Embeds every file under rules/ into the binary as the default rule set: each file's YAML
+//! text (for error reports and `explain`) and the same document as JSON, which loads faster.
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -20,15 +21,26 @@ fn main() {
     let mut files = Vec::new();
     collect(&root.join("rules"), &mut files);
     files.sort();
-    let mut code = String::from("pub static EMBEDDED_RULES: &[(&str, &str)] = &[\n");
+    let mut code = String::from("pub static EMBEDDED_RULES: &[(&str, &str, &str)] = &[\n");
     for f in &files {
         let rel = f
             .strip_prefix(&root)
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
+        let yaml = std::fs::read_to_string(f).unwrap();
+        // A built-in file that is not valid YAML fails here, at build time.
+        // The same options as `rules::yaml_options`.
+        let options = serde_saphyr::options! {
+            strict_booleans: true,
+            underscored_numbers_as_strings: true,
+            leading_zero_numbers_as_strings: true,
+        };
+        let doc: serde_json::Value = serde_saphyr::from_str_with_options(&yaml, options)
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let json = serde_json::to_string(&doc).unwrap();
         code.push_str(&format!(
-            "    ({rel:?}, include_str!({:?})),\n",
+            "    ({rel:?}, include_str!({:?}), {json:?}),\n",
             f.to_string_lossy()
         ));
     }

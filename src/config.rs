@@ -133,6 +133,7 @@ impl Config {
                 path: path.to_string_lossy().replace('\\', "/"),
                 text,
                 builtin: false,
+                json: None,
             },
             set,
         )

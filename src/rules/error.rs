@@ -46,6 +46,9 @@ pub struct RuleSource {
     pub text: String,
     /// Built-in rule files merge fact variants; `--rules` files override by id.
     pub builtin: bool,
+    /// The same document as JSON, converted at build time for built-in files (which are
+    /// validated by tests, so their values need no source positions).
+    pub json: Option<&'static str>,
 }
 
 impl RuleSource {

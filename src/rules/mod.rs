@@ -81,10 +81,11 @@ impl RuleSet {
 pub fn load(extra: Option<&Path>) -> miette::Result<RuleSet> {
     let mut sources: Vec<RuleSource> = EMBEDDED_RULES
         .iter()
-        .map(|(p, t)| RuleSource {
+        .map(|(p, t, j)| RuleSource {
             path: (*p).to_string(),
             text: (*t).to_string(),
             builtin: true,
+            json: Some(j),
         })
         .collect();
     if let Some(dir) = extra {
@@ -127,6 +128,7 @@ fn read_dir_sources(dir: &Path) -> miette::Result<Vec<RuleSource>> {
             path: format!("{}/{}", dir.display(), rel),
             text,
             builtin: false,
+            json: None,
         });
     }
     Ok(out)
@@ -150,7 +152,24 @@ fn kind_of(path: &str) -> Kind {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(src: &RuleSource) -> miette::Result<T> {
-    serde_saphyr::from_str::<T>(&src.text).map_err(|e| src.yaml_error(&e))
+    if let Some(json) = src.json {
+        return serde_json::from_str::<T>(json)
+            .map_err(|e| miette::miette!("{}: built-in rule file: {e}", src.path));
+    }
+    serde_saphyr::from_str_with_options::<T>(&src.text, yaml_options())
+        .map_err(|e| src.yaml_error(&e))
+}
+
+/// How rule YAML is read, here and in build.rs (which converts the built-in rules to JSON,
+/// and must read them the same way). A plain scalar in a regex position is read by type
+/// inference, so it must stay the text it spells: only YAML 1.2 booleans (`true`, `false`)
+/// are booleans (`email: yes` is the regex `yes`), and `1_000` or `007` stay strings.
+pub fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        underscored_numbers_as_strings: true,
+        leading_zero_numbers_as_strings: true,
+    }
 }
 
 pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
@@ -204,10 +223,11 @@ mod tests {
     fn builtin_rules_pass_every_load_check() {
         let sources: Vec<RuleSource> = EMBEDDED_RULES
             .iter()
-            .map(|(p, t)| RuleSource {
+            .map(|(p, t, _)| RuleSource {
                 path: (*p).to_string(),
                 text: (*t).to_string(),
                 builtin: false,
+                json: None,
             })
             .collect();
         if let Err(e) = load_sources(&sources) {

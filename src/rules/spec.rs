@@ -10,20 +10,54 @@ use std::sync::OnceLock;
 
 pub type Text = Spanned<String>;
 
+/// A scalar read as text: `email: true` in a `where` map is the regex `true`. The scalar is
+/// read by type inference (the built-in rules' JSON form keeps it a boolean), so
+/// `rules::yaml_options` keeps spellings such as `yes` and `1_000` strings.
+pub struct ScalarText(String);
+
+impl<'de> Deserialize<'de> for ScalarText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ScalarText;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<ScalarText, E> {
+                Ok(ScalarText(v.to_string()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<ScalarText, E> {
+                Ok(ScalarText(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<ScalarText, E> {
+                Ok(ScalarText(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<ScalarText, E> {
+                Ok(ScalarText(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A regex from a rule file. Validation expands `$name` patterns and checks the syntax; the
 /// automata are built on first use (see `super::re`).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(from = "Spanned<String>")]
+#[serde(from = "Spanned<ScalarText>")]
 pub struct Re {
     pub src: Text,
     expanded: OnceLock<String>,
     automata: Automata,
 }
 
-impl From<Spanned<String>> for Re {
-    fn from(src: Spanned<String>) -> Self {
+impl From<Spanned<ScalarText>> for Re {
+    fn from(src: Spanned<ScalarText>) -> Self {
         Re {
-            src,
+            src: Spanned {
+                value: src.value.0,
+                referenced: src.referenced,
+                defined: src.defined,
+            },
             expanded: OnceLock::new(),
             automata: Automata::default(),
         }
@@ -58,7 +92,7 @@ impl Re {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Res {
-    One(Re),
+    One(Box<Re>),
     Many(Vec<Re>),
 }
 
