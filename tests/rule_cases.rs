@@ -17,6 +17,8 @@ fn run(root: &Path, set: &rules::RuleSet) -> booking_audit::report::Report {
 
 #[test]
 fn every_check_decides_its_own_cases() {
+    // Every regex search below also checks that both regex engines agree (see `rules::re`).
+    rules::re::crosscheck(true);
     let set = rules::load(None).expect("built-in rules load");
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut cache: HashMap<PathBuf, booking_audit::report::Report> = HashMap::new();

@@ -1,22 +1,129 @@
 //! Rule regexes, compiled on first use and shared by every rule that spells the same regex,
-//! with a fast path for ASCII text. Unicode-aware classes (`\w`, `\b`, `(?i)`) make the
-//! automata several times costlier to build, and building them was most of a small
-//! repository's run. On ASCII text an ASCII-only automaton gives exactly the same matches:
-//! Unicode `\w`, `\d`, `\s`, `\b`, `.` and case folding agree with their ASCII forms on ASCII
-//! characters. Text with other characters gets the Unicode automaton.
+//! with two fast paths for ASCII text.
+//!
+//! Building automata was most of a small repository's run, and Unicode-aware classes (`\w`,
+//! `\b`, `(?i)`) make them several times costlier. On ASCII text an ASCII-only automaton gives
+//! exactly the same matches: Unicode `\w`, `\d`, `\s`, `\b`, `.` and case folding agree with
+//! their ASCII forms on ASCII characters. Text with other characters gets the Unicode one.
+//!
+//! On ASCII text a regex starts on `regex-lite`, which builds about ten times faster than the
+//! `regex` crate's automata but searches more slowly (no literal prefilters, no DFA). Once it
+//! has searched `LITE_BUDGET` bytes, the regex moves to the full ASCII automaton: a small
+//! repository never pays for building it, a large one gets fast searches. Both engines take
+//! the same syntax with ASCII classes and leftmost-first semantics, so the switch never changes
+//! a match, whatever the thread timing (the rule-case tests check every search they make on
+//! both engines, see `crosscheck`).
+//!
+//! Results on short texts are remembered per thread: the same callee, status or path is asked
+//! about by many rules and many flows.
 
 use regex::Regex;
 use regex::bytes::Regex as BytesRegex;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+/// Bytes of text one regex searches on `regex-lite` before it moves to the full automaton.
+const LITE_BUDGET: usize = 2048;
+
+/// When on, every `regex-lite` search is repeated on the full ASCII automaton and a difference
+/// panics: the rule-case tests turn it on, so every search they make checks the two engines
+/// agree. `BOOKING_AUDIT_REGEX_CROSSCHECK=1` turns it on for a run.
+static CROSSCHECK: AtomicBool = AtomicBool::new(false);
+
+pub fn crosscheck(on: bool) {
+    CROSSCHECK.store(on, Ordering::Relaxed);
+}
+
+fn crosschecking() -> bool {
+    static FROM_ENV: OnceLock<()> = OnceLock::new();
+    FROM_ENV.get_or_init(|| {
+        if std::env::var_os("BOOKING_AUDIT_REGEX_CROSSCHECK").is_some() {
+            crosscheck(true);
+        }
+    });
+    CROSSCHECK.load(Ordering::Relaxed)
+}
+
+type Spans = Vec<Option<(usize, usize)>>;
+
+fn spans_of_lite(c: regex_lite::Captures) -> Spans {
+    c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
+}
+
+fn spans_of_bytes(c: regex::bytes::Captures) -> Spans {
+    c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
+}
+
+fn spans_of_str(c: regex::Captures) -> Spans {
+    c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
+}
+
 /// One regex's automata, each built when first needed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct Automata {
     unicode: OnceLock<Regex>,
     /// None when the regex has no ASCII-only form (it names a Unicode class).
     ascii: OnceLock<Option<BytesRegex>>,
+    /// None when `regex-lite` does not take the regex.
+    lite: OnceLock<Option<regex_lite::Regex>>,
+    /// Bytes searched on `lite` so far.
+    lite_bytes: AtomicUsize,
     names: OnceLock<Vec<(usize, String)>>,
+    /// Names this automaton in the per-thread memo of results.
+    id: u64,
+}
+
+impl Default for Automata {
+    fn default() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Automata {
+            unicode: OnceLock::new(),
+            ascii: OnceLock::new(),
+            lite: OnceLock::new(),
+            lite_bytes: AtomicUsize::new(0),
+            names: OnceLock::new(),
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+thread_local! {
+    /// Results on short texts already searched, per thread (a shared map made both threads
+    /// queue on its lock): the same callee, status or path is asked about many times in a run.
+    static MEMO: RefCell<Memos> = RefCell::new(Memos::default());
+}
+
+/// foldhash: fast on short texts, and seeded per process, so texts from the audited code
+/// cannot be crafted to collide.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Each automaton's remembered results by text, and how many there are in all.
+#[derive(Default)]
+struct Memos {
+    by_automaton: FastMap<u64, FastMap<Box<str>, Memo>>,
+    len: usize,
+}
+
+/// What a search on one text found: whether it matched, and the groups once asked for.
+#[derive(Debug, Clone)]
+struct Memo {
+    matched: bool,
+    spans: Option<Spans>,
+}
+
+/// Texts longer than this are not remembered.
+const MEMO_TEXT: usize = 128;
+/// Results one thread remembers, at most: a bound on memory, not a cache policy (the first
+/// texts seen stay, which changes no result).
+const MEMO_ENTRIES: usize = 8 * 1024;
+
+/// A copy starts with no automata of its own; the shared caches make that cheap.
+impl Clone for Automata {
+    fn clone(&self) -> Self {
+        Automata::default()
+    }
 }
 
 /// A match's groups, as byte ranges of the searched text.
@@ -37,6 +144,12 @@ impl<'h> Groups<'h> {
     }
 }
 
+enum Either<'a> {
+    Lite(&'a regex_lite::Regex),
+    Ascii(&'a BytesRegex),
+    Unicode(&'a Regex),
+}
+
 impl Automata {
     pub fn unicode(&self, pattern: &str) -> &Regex {
         self.unicode.get_or_init(|| shared(pattern))
@@ -46,60 +159,169 @@ impl Automata {
         self.ascii.get_or_init(|| shared_ascii(pattern)).as_ref()
     }
 
-    /// The regex's automaton for `text`: ASCII-only when the text is ASCII.
+    fn lite(&self, pattern: &str) -> Option<&regex_lite::Regex> {
+        self.lite.get_or_init(|| shared_lite(pattern)).as_ref()
+    }
+
+    /// The regex's automaton for `text`: on ASCII text, `regex-lite` within its budget, then
+    /// the ASCII-only automaton.
     fn pick(&self, pattern: &str, text: &str) -> Either<'_> {
-        if text.is_ascii()
-            && let Some(r) = self.ascii(pattern)
-        {
-            return Either::Ascii(r);
+        if !text.is_ascii() {
+            return Either::Unicode(self.unicode(pattern));
         }
-        Either::Unicode(self.unicode(pattern))
+        if self.ascii.get().is_none()
+            && self.lite_bytes.fetch_add(text.len(), Ordering::Relaxed) + text.len() <= LITE_BUDGET
+            && let Some(r) = self.lite(pattern)
+        {
+            return Either::Lite(r);
+        }
+        match self.ascii(pattern) {
+            Some(r) => Either::Ascii(r),
+            None => Either::Unicode(self.unicode(pattern)),
+        }
+    }
+
+    fn recall(&self, text: &str) -> Option<Memo> {
+        if text.len() > MEMO_TEXT {
+            return None;
+        }
+        MEMO.with_borrow(|m| m.by_automaton.get(&self.id)?.get(text).cloned())
+    }
+
+    fn remember(&self, text: &str, memo: Memo) {
+        if text.len() > MEMO_TEXT {
+            return;
+        }
+        MEMO.with_borrow_mut(|m| {
+            if m.len < MEMO_ENTRIES {
+                let texts = m.by_automaton.entry(self.id).or_default();
+                if texts.insert(text.into(), memo).is_none() {
+                    m.len += 1;
+                }
+            }
+        });
     }
 
     pub fn is_match(&self, pattern: &str, text: &str) -> bool {
-        match self.pick(pattern, text) {
+        if let Some(m) = self.recall(text) {
+            return m.matched;
+        }
+        let matched = match self.pick(pattern, text) {
+            Either::Lite(r) => {
+                let found = r.is_match(text);
+                self.verify(pattern, text, &found, |a| a.is_match(text.as_bytes()));
+                found
+            }
             Either::Ascii(r) => r.is_match(text.as_bytes()),
             Either::Unicode(r) => r.is_match(text),
-        }
+        };
+        self.remember(
+            text,
+            Memo {
+                matched,
+                spans: None,
+            },
+        );
+        matched
     }
 
     pub fn captures<'h>(&self, pattern: &str, text: &'h str) -> Option<Groups<'h>> {
+        let known = self.recall(text);
+        if let Some(Memo { matched: false, .. }) = known {
+            return None;
+        }
+        if let Some(Memo {
+            spans: Some(spans), ..
+        }) = known
+        {
+            return Some(Groups { text, spans });
+        }
         let spans = match self.pick(pattern, text) {
-            Either::Ascii(r) => {
-                let c = r.captures(text.as_bytes())?;
-                c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
+            Either::Lite(r) => {
+                let spans = r.captures(text).map(spans_of_lite);
+                self.verify(pattern, text, &spans, |a| {
+                    a.captures(text.as_bytes()).map(spans_of_bytes)
+                });
+                spans
             }
-            Either::Unicode(r) => {
-                let c = r.captures(text)?;
-                c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
-            }
+            Either::Ascii(r) => r.captures(text.as_bytes()).map(spans_of_bytes),
+            Either::Unicode(r) => r.captures(text).map(spans_of_str),
         };
-        Some(Groups { text, spans })
+        self.remember(
+            text,
+            Memo {
+                matched: spans.is_some(),
+                spans: spans.clone(),
+            },
+        );
+        Some(Groups {
+            text,
+            spans: spans?,
+        })
     }
 
     /// Up to `limit` successive non-overlapping matches.
     pub fn captures_all<'h>(&self, pattern: &str, text: &'h str, limit: usize) -> Vec<Groups<'h>> {
-        let spans = |c: Vec<Option<(usize, usize)>>| Groups { text, spans: c };
-        match self.pick(pattern, text) {
+        let all: Vec<Spans> = match self.pick(pattern, text) {
+            Either::Lite(r) => {
+                let all: Vec<Spans> = r
+                    .captures_iter(text)
+                    .take(limit)
+                    .map(spans_of_lite)
+                    .collect();
+                self.verify(pattern, text, &all, |a| {
+                    a.captures_iter(text.as_bytes())
+                        .take(limit)
+                        .map(spans_of_bytes)
+                        .collect()
+                });
+                all
+            }
             Either::Ascii(r) => r
                 .captures_iter(text.as_bytes())
                 .take(limit)
-                .map(|c| spans(c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()))
+                .map(spans_of_bytes)
                 .collect(),
             Either::Unicode(r) => r
                 .captures_iter(text)
                 .take(limit)
-                .map(|c| spans(c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()))
+                .map(spans_of_str)
                 .collect(),
+        };
+        all.into_iter()
+            .map(|spans| Groups { text, spans })
+            .collect()
+    }
+
+    /// Under `crosscheck`, panics unless the full ASCII automaton finds what `regex-lite` found.
+    fn verify<T: PartialEq + std::fmt::Debug>(
+        &self,
+        pattern: &str,
+        text: &str,
+        lite: &T,
+        full: impl FnOnce(&BytesRegex) -> T,
+    ) {
+        if !crosschecking() {
+            return;
+        }
+        if let Some(a) = shared_ascii(pattern) {
+            let expected = full(&a);
+            assert_eq!(
+                lite, &expected,
+                "regex-lite and regex disagree: pattern {pattern:?} on text {text:?}"
+            );
         }
     }
 
-    /// The named groups, with their indexes.
+    /// The named groups, with their indexes, from the cheapest automaton that takes the regex.
     pub fn names(&self, pattern: &str) -> &[(usize, String)] {
         self.names.get_or_init(|| {
-            let names: Vec<Option<&str>> = match self.ascii(pattern) {
-                Some(r) => r.capture_names().collect(),
-                None => self.unicode(pattern).capture_names().collect(),
+            let names: Vec<Option<&str>> = if let Some(r) = self.lite(pattern) {
+                r.capture_names().collect()
+            } else if let Some(r) = self.ascii(pattern) {
+                r.capture_names().collect()
+            } else {
+                self.unicode(pattern).capture_names().collect()
             };
             names
                 .into_iter()
@@ -108,11 +330,6 @@ impl Automata {
                 .collect()
         })
     }
-}
-
-enum Either<'a> {
-    Ascii(&'a BytesRegex),
-    Unicode(&'a Regex),
 }
 
 const SIZE_LIMIT: usize = 1 << 24;
@@ -132,6 +349,16 @@ fn shared_ascii(pattern: &str) -> Option<BytesRegex> {
     cached(&CACHE, pattern, || {
         regex::bytes::RegexBuilder::new(pattern)
             .unicode(false)
+            .size_limit(SIZE_LIMIT)
+            .build()
+            .ok()
+    })
+}
+
+fn shared_lite(pattern: &str) -> Option<regex_lite::Regex> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex_lite::Regex>>>> = OnceLock::new();
+    cached(&CACHE, pattern, || {
+        regex_lite::RegexBuilder::new(pattern)
             .size_limit(SIZE_LIMIT)
             .build()
             .ok()
