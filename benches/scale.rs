@@ -5,7 +5,8 @@
 //! asserts none: timings depend on the machine.
 //!
 //! Each figure is the median of `BENCH_RUNS` runs (default 3; 15 for the 10-file repository).
-//! `BENCH_SIZES=1000,5000` picks other sizes; `BENCH_THREADS=N` passes `--threads N`.
+//! `BENCH_SIZES=1000,5000` picks other sizes; `BENCH_THREADS=N` passes `--threads N`;
+//! `BENCH_GENERATE=DIR` only writes the repositories under DIR.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -84,11 +85,23 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    // `BENCH_GENERATE=DIR` writes the repositories (repo-10 and one per size) under DIR and
+    // stops: for profiling one of them by hand.
+    let generate_only = std::env::var_os("BENCH_GENERATE");
     let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
         .unwrap_or_else(|_| "1000,5000,20000".into())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
+    if let Some(dir) = generate_only {
+        let dir = Path::new(&dir);
+        for n in std::iter::once(10).chain(sizes.iter().copied()) {
+            let d = dir.join(format!("repo-{n}"));
+            let stats = booking_audit::synth::generate(&d, n, 1).expect("generate repository");
+            println!("{}: {} files", d.display(), stats.files);
+        }
+        return;
+    }
     let runs = env_usize("BENCH_RUNS", 3).max(1);
     let threads = std::env::var("BENCH_THREADS").ok();
     let tmp = tempfile::tempdir().expect("temp dir");
