@@ -47,7 +47,9 @@ impl<'de> Deserialize<'de> for ScalarText {
 pub struct Re {
     pub src: Text,
     expanded: OnceLock<String>,
-    automata: Automata,
+    /// Allocated on first use: rules hold thousands of regexes, most in small maps, and an
+    /// inline `Automata` made every map node and condition several times larger.
+    automata: OnceLock<Box<Automata>>,
 }
 
 impl From<Spanned<ScalarText>> for Re {
@@ -59,7 +61,7 @@ impl From<Spanned<ScalarText>> for Re {
                 defined: src.defined,
             },
             expanded: OnceLock::new(),
-            automata: Automata::default(),
+            automata: OnceLock::new(),
         }
     }
 }
@@ -72,19 +74,22 @@ impl Re {
     fn pattern(&self) -> &str {
         self.expanded.get().expect("rules are validated before use")
     }
+    fn automata(&self) -> &Automata {
+        self.automata.get_or_init(Box::default)
+    }
     pub fn is_match(&self, text: &str) -> bool {
-        self.automata.is_match(self.pattern(), text)
+        self.automata().is_match(self.pattern(), text)
     }
     pub fn captures<'h>(&self, text: &'h str) -> Option<Groups<'h>> {
-        self.automata.captures(self.pattern(), text)
+        self.automata().captures(self.pattern(), text)
     }
     /// Up to `limit` successive non-overlapping matches.
     pub fn captures_all<'h>(&self, text: &'h str, limit: usize) -> Vec<Groups<'h>> {
-        self.automata.captures_all(self.pattern(), text, limit)
+        self.automata().captures_all(self.pattern(), text, limit)
     }
     /// The named groups, with their indexes.
     pub fn names(&self) -> &[(usize, String)] {
-        self.automata.names(self.pattern())
+        self.automata().names(self.pattern())
     }
 }
 
@@ -364,20 +369,20 @@ pub enum Cond {
     Any(Vec<Cond>),
     Not(Box<Cond>),
     /// Some fact matches.
-    Exists(Selector),
+    Exists(Box<Selector>),
     /// Some entity of a kind (with a field, a default, a constraint) exists.
-    Entity(EntityCond),
+    Entity(Box<EntityCond>),
     /// Every flow of the kinds satisfies the flow condition (vacuously true when none).
-    EveryFlow(FlowQuant),
+    EveryFlow(Box<FlowQuant>),
     /// At least one flow of the kinds satisfies the flow condition.
-    SomeFlow(FlowQuant),
+    SomeFlow(Box<FlowQuant>),
     /// Always true; binds nothing. Useful as an explicit default.
     Always(bool),
     /// A named condition from model.yaml's `conditions`.
     Ref(Text),
     /// Every fact the selector matches has values matching `has` (vacuously true when none);
     /// binds n (matching) of m (selected).
-    EveryFact(EveryFactSpec),
+    EveryFact(Box<EveryFactSpec>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -516,20 +521,20 @@ pub enum FlowCond {
     All(Vec<FlowCond>),
     Any(Vec<FlowCond>),
     Not(Box<FlowCond>),
-    Has(Selector),
+    Has(Box<Selector>),
     /// `first` occurs before `then` (an earlier event in the flow's order).
-    Before(Pair),
+    Before(Box<Pair>),
     /// `first` occurs before `then`, and both in one transaction.
-    BeforeInTransaction(Pair),
+    BeforeInTransaction(Box<Pair>),
     /// Every `then` event is preceded in the flow by a `first` event.
-    EachPreceded(Pair),
+    EachPreceded(Box<Pair>),
     /// The flow's root function name, or the route it serves, matches.
-    Named(Re),
+    Named(Box<Re>),
     /// The flow's root file path matches.
-    Path(Re),
+    Path(Box<Re>),
     /// Writes matching the selector that are not all inside one transaction scope.
     /// Holds when the flow has at least `min` such writes (to `distinct` entities if set).
-    WritesOutsideTransaction(WritesSpec),
+    WritesOutsideTransaction(Box<WritesSpec>),
     /// Flow is also of another kind.
     Kind(Text),
     /// Constant (`always: true` selects every flow of the kind).
