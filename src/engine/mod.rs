@@ -836,7 +836,7 @@ type Side_ = crate::rules::spec::Side;
 
 fn fill_values(t: &str, values: &BTreeMap<String, String>) -> String {
     let re = crate::rules::compile::placeholder_re();
-    let s = re.replace_all(t, |c: &regex::Captures| {
+    let s = re.replace_all(t, |c: &regex_lite::Captures| {
         values
             .get(&c[1])
             .map(|v| {

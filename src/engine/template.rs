@@ -40,7 +40,7 @@ fn list(items: &[Item], f: impl Fn(&Item) -> Option<String>) -> String {
 
 pub fn render(template: &str, binds: &BTreeMap<String, Binding>) -> String {
     let re = crate::rules::compile::placeholder_re();
-    re.replace_all(template, |c: &regex::Captures| {
+    re.replace_all(template, |c: &regex_lite::Captures| {
         let empty = Binding::default();
         let b = binds.get(&c[1]).unwrap_or(&empty);
         let first = b.items.first();

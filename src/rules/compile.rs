@@ -362,10 +362,28 @@ pub const WITHIN_CALL: &str = "within_call";
 const CALL_QUERY: &str = "(call_expression function: (_) @callee arguments: (_) @args) @match";
 const STRING_QUERY: &str = "[(string) (template_string)] @match";
 
+/// The `@name` captures of a query (`@` then a letter or `_`, then word characters, `.`, `-`).
 fn capture_names(query: &str) -> BTreeSet<String> {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"@([A-Za-z_][\w.-]*)").expect("static"));
-    re.captures_iter(query).map(|c| c[1].to_string()).collect()
+    let b = query.as_bytes();
+    let mut names = BTreeSet::new();
+    let mut i = 0;
+    while let Some(at) = b[i..].iter().position(|&c| c == b'@').map(|p| i + p) {
+        let start = at + 1;
+        let mut end = start;
+        if b.get(start)
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        {
+            while b
+                .get(end)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+            {
+                end += 1;
+            }
+            names.insert(query[start..end].to_string());
+        }
+        i = end.max(start);
+    }
+    names
 }
 
 fn compile_check(cx: &mut Ctx, spec: &CheckSpec) -> R {
@@ -432,8 +450,11 @@ impl Ctx<'_> {
                     .error_at(&re.src, format!("unknown pattern `${name}`"))
             });
         }
-        static VAR: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-        let var = VAR.get_or_init(|| Regex::new(r"\$\{(\w+)\}").expect("static"));
+        if !src.contains("${") {
+            return Ok(src.clone());
+        }
+        static VAR: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
+        let var = VAR.get_or_init(|| regex_lite::Regex::new(r"\$\{(\w+)\}").expect("static"));
         let mut out = String::new();
         let mut last = 0;
         for c in var.captures_iter(src) {
@@ -630,7 +651,23 @@ fn validated(text: &str) -> bool {
         .insert(text.to_string())
 }
 
-pub fn placeholder_re() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"\{([a-z_][a-z0-9_]*)(?:\.([a-z_]+))?\}").expect("static"))
+/// Template placeholders. The helper regexes here are ASCII and built by regex-lite, which
+/// builds them in microseconds (see `super::re`).
+pub fn placeholder_re() -> &'static regex_lite::Regex {
+    static RE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex_lite::Regex::new(r"\{([a-z_][a-z0-9_]*)(?:\.([a-z_]+))?\}").expect("static")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capture_names;
+
+    #[test]
+    fn capture_names_reads_every_at_name() {
+        let q = "(call_expression function: (_) @callee.x arguments: (_) @args) @match @ @1 @_k-2";
+        let names: Vec<String> = capture_names(q).into_iter().collect();
+        assert_eq!(names, ["_k-2", "args", "callee.x", "match"]);
+    }
 }
