@@ -2,6 +2,8 @@
 //! text (for error reports and `explain`) and the same document as JSON, which loads faster.
 use std::path::{Path, PathBuf};
 
+include!("src/rules/yaml_options.rs");
+
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -30,13 +32,7 @@ fn main() {
             .replace('\\', "/");
         let yaml = std::fs::read_to_string(f).unwrap();
         // A built-in file that is not valid YAML fails here, at build time.
-        // The same options as `rules::yaml_options`.
-        let options = serde_saphyr::options! {
-            strict_booleans: true,
-            underscored_numbers_as_strings: true,
-            leading_zero_numbers_as_strings: true,
-        };
-        let doc: serde_json::Value = serde_saphyr::from_str_with_options(&yaml, options)
+        let doc: serde_json::Value = serde_saphyr::from_str_with_options(&yaml, yaml_options())
             .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         let json = serde_json::to_string(&doc).unwrap();
         code.push_str(&format!(
@@ -48,6 +44,7 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_rules.rs");
     std::fs::write(out, code).unwrap();
     println!("cargo:rerun-if-changed=rules");
+    println!("cargo:rerun-if-changed=src/rules/yaml_options.rs");
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
     }

@@ -281,30 +281,10 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
                     .error_at(&re.src, format!("capture `@{cap}` is not in the query")));
             }
         }
-        // Props may also read the named groups of the `call`/`string` and `match` regexes.
-        // Reading them builds the regex, so built-in rules leave this to their test.
-        if cx.src.builtin {
-            queries.insert(lang, text);
-            continue;
-        }
-        for re in spec
-            .call
-            .iter()
-            .chain(spec.string.iter())
-            .chain(spec.matches.values())
-        {
-            known.extend(re.names().iter().map(|(_, n)| n.clone()));
-        }
-        for (name, prop) in &spec.props {
-            if !known.contains(&prop.from) {
-                return Err(cx.src.error_at(
-                    &prop.regex.items()[0].src,
-                    format!(
-                        "prop `{name}` reads capture `@{}`, which is not in the query",
-                        prop.from
-                    ),
-                ));
-            }
+        // Reading the regexes' named groups builds them, so built-in rules leave this to their
+        // test.
+        if !cx.src.builtin {
+            check_prop_sources(cx, &spec, known)?;
         }
         queries.insert(lang, text);
     }
@@ -353,6 +333,31 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec) -> miette::Result<Variant> {
         queries,
         reads_within_call,
     })
+}
+
+/// Every prop reads a capture of the query or a named group of the `call`/`string` and
+/// `match` regexes.
+fn check_prop_sources(cx: &Ctx, spec: &FactSpec, mut known: BTreeSet<String>) -> R {
+    for re in spec
+        .call
+        .iter()
+        .chain(spec.string.iter())
+        .chain(spec.matches.values())
+    {
+        known.extend(re.names().iter().map(|(_, n)| n.clone()));
+    }
+    for (name, prop) in &spec.props {
+        if !known.contains(&prop.from) {
+            return Err(cx.src.error_at(
+                &prop.regex.items()[0].src,
+                format!(
+                    "prop `{name}` reads capture `@{}`, which is not in the query",
+                    prop.from
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Pseudo-capture: the callee of the call whose arguments hold the match (nearest enclosing

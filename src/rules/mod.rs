@@ -160,17 +160,7 @@ fn parse<T: serde::de::DeserializeOwned>(src: &RuleSource) -> miette::Result<T> 
         .map_err(|e| src.yaml_error(&e))
 }
 
-/// How rule YAML is read, here and in build.rs (which converts the built-in rules to JSON,
-/// and must read them the same way). A plain scalar in a regex position is read by type
-/// inference, so it must stay the text it spells: only YAML 1.2 booleans (`true`, `false`)
-/// are booleans (`email: yes` is the regex `yes`), and `1_000` or `007` stay strings.
-pub fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        strict_booleans: true,
-        underscored_numbers_as_strings: true,
-        leading_zero_numbers_as_strings: true,
-    }
-}
+include!("yaml_options.rs");
 
 pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     // Definitions sharing an id are variants of one fact; a `--rules` file that redefines a

@@ -97,7 +97,7 @@ impl Re {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Res {
-    One(Box<Re>),
+    One(Re),
     Many(Vec<Re>),
 }
 
