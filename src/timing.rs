@@ -17,8 +17,29 @@ pub fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let out = f();
     eprintln!(
-        "timing {name:<16} {:>9.3} ms",
-        start.elapsed().as_secs_f64() * 1e3
+        "timing {name:<16} {:>9.3} ms  rss {:>7} KiB  peak {:>7} KiB",
+        start.elapsed().as_secs_f64() * 1e3,
+        status_kib("VmRSS:"),
+        status_kib("VmHWM:")
     );
     out
+}
+
+/// A memory figure of this process from /proc/self/status (0 where there is none).
+fn status_kib(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// When timings are on, prints a line of figures (sizes of the model, for memory work).
+pub fn note(f: impl FnOnce() -> String) {
+    if enabled() {
+        eprintln!("sizes  {}", f());
+    }
 }

@@ -217,10 +217,62 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
     crate::timing::phase("entities", || entities::build(&mut model, rules));
     crate::timing::phase("resolve", || resolve::resolve_calls(&mut model));
     crate::timing::phase("flows", || flows::build(&mut model, rules));
+    crate::timing::note(|| model.sizes());
     model
 }
 
 impl RepoModel {
+    /// Counts and text bytes of the model's main parts (for `BOOKING_AUDIT_TIMINGS`).
+    fn sizes(&self) -> String {
+        let value_bytes: usize = self
+            .facts
+            .iter()
+            .flat_map(|f| f.values.iter())
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
+        let values: usize = self.facts.iter().map(|f| f.values.len()).sum();
+        let snippet_bytes: usize = self
+            .facts
+            .iter()
+            .map(|f| f.loc.snippet.len())
+            .sum::<usize>()
+            + self
+                .units
+                .iter()
+                .map(|u| u.loc.snippet.len())
+                .sum::<usize>();
+        let calls: usize = self
+            .files
+            .iter()
+            .filter_map(|f| f.code.as_ref())
+            .map(|c| c.calls.len())
+            .sum();
+        let call_bytes: usize = self
+            .files
+            .iter()
+            .filter_map(|f| f.code.as_ref())
+            .flat_map(|c| c.calls.iter())
+            .map(|c| c.name.len() + c.args.len() + c.receiver.as_ref().map_or(0, String::len))
+            .sum();
+        let edges: usize = self.calls.iter().map(Vec::len).sum();
+        let events: usize = self.flows.iter().map(|f| f.events.len()).sum();
+        format!(
+            "files {} units {} facts {} values {} ({} B) snippets {} B calls {} ({} B) edges {} flows {} events {} regions {}",
+            self.files.len(),
+            self.units.len(),
+            self.facts.len(),
+            values,
+            value_bytes,
+            snippet_bytes,
+            calls,
+            call_bytes,
+            edges,
+            self.flows.len(),
+            events,
+            self.regions.len()
+        )
+    }
+
     fn reindex(&mut self) {
         self.by_fact.clear();
         for (i, f) in self.facts.iter().enumerate() {
