@@ -72,6 +72,17 @@ pub struct CodeFile {
 }
 
 impl CodeFile {
+    /// Drops the spare capacity of the lists: every file's structure is kept until the end.
+    fn shrink(&mut self) {
+        self.units.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.imports.shrink_to_fit();
+        self.reexports.shrink_to_fit();
+        self.route_refs.shrink_to_fit();
+        self.instances.shrink_to_fit();
+        self.classes.shrink_to_fit();
+    }
+
     /// The unit a byte offset belongs to (0, the module, when in no function).
     pub fn unit_at(&self, pos: usize) -> usize {
         // Units after the module are disjoint and sorted by start.
@@ -169,6 +180,7 @@ pub fn extract(root: Node, src: &str) -> CodeFile {
                 break;
             }
             if !cursor.goto_parent() {
+                file.shrink();
                 return file;
             }
         }

@@ -169,6 +169,7 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
     }
     hits.sort_by_key(|h| (h.start, h.fact, h.end));
     hits.dedup_by_key(|h| (h.start, h.end, h.fact));
+    hits.shrink_to_fit();
     let unit_locs = code
         .as_ref()
         .map(|c| {
