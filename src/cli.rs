@@ -383,7 +383,7 @@ fn debug_dump(set: &RuleSet, model: &crate::model::RepoModel, show: DebugWhat) -
                 let vals: Vec<String> = f
                     .values
                     .iter()
-                    .filter(|(k, _)| !matches!(k.as_str(), "text" | "args" | "match"))
+                    .filter(|(k, _)| !matches!(*k, "text" | "args" | "match"))
                     .map(|(k, v)| format!("{k}={}", crate::source::shorten(v, 60)))
                     .collect();
                 o.push_str(&format!(

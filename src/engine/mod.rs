@@ -192,14 +192,14 @@ impl<'a> Engine<'a> {
                     .and_then(|v| v.spec.label.as_ref())
                     .or(d.label.as_ref())
             })
-            .map(|t| fill_values(&t.value, &f.values))
+            .map(|t| fill_values(&t.value, |k| f.values.get(k)))
             .unwrap_or_else(|| {
                 crate::source::shorten(f.loc.snippet.lines().next().unwrap_or(""), 80)
             });
         Item {
             label,
             loc: Some(f.loc.clone()),
-            values: f.values.clone(),
+            values: f.values.to_map(),
         }
     }
 
@@ -834,11 +834,10 @@ impl<'a> Engine<'a> {
 
 type Side_ = crate::rules::spec::Side;
 
-fn fill_values(t: &str, values: &BTreeMap<String, String>) -> String {
+fn fill_values<'a>(t: &str, value: impl Fn(&str) -> Option<&'a str>) -> String {
     let re = crate::rules::compile::placeholder_re();
     let s = re.replace_all(t, |c: &regex_lite::Captures| {
-        values
-            .get(&c[1])
+        value(&c[1])
             .map(|v| {
                 crate::source::shorten(
                     v.split_whitespace().collect::<Vec<_>>().join(" ").as_str(),

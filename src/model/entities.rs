@@ -350,10 +350,10 @@ fn resolve_fallbacks(model: &mut RepoModel, rules: &RuleSet) {
                 .and_then(|f| f.default.clone())
             {
                 let d = d.rsplit('.').next().unwrap_or(&d).to_string();
-                model.facts[i].values.insert(name.clone(), d);
+                model.facts[i].values.insert(name, d);
                 model.facts[i]
                     .values
-                    .insert(format!("{name}_from"), "default".into());
+                    .insert(&format!("{name}_from"), "default");
             }
         }
     }

@@ -2,6 +2,7 @@
 //! structure. The tree is dropped before returning; only facts and structure are kept.
 
 use super::code::{self, CodeFile};
+use super::values::Values;
 use crate::lang::Lang;
 use crate::report::Diagnostic;
 use crate::rules::compile::WITHIN_CALL;
@@ -52,7 +53,7 @@ pub struct Hit {
     pub loc: Location,
     /// File-local unit index (0 = module level).
     pub unit: usize,
-    pub values: BTreeMap<String, String>,
+    pub values: Values,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -448,10 +449,10 @@ fn enclosing_callee<'a>(node: tree_sitter::Node, text: &'a str) -> &'a str {
 }
 
 /// A variant's predicates on one match; its values when they all hold.
-fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<BTreeMap<String, String>> {
+fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<Values> {
     let spec = &v.spec;
     let whole = caps.get("text").copied().unwrap_or("");
-    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    let mut values = Values::new();
     if let Some(re) = spec.call.as_ref().or(spec.string.as_ref()) {
         let target = if spec.call.is_some() {
             caps.get("callee").copied().unwrap_or("")
@@ -477,15 +478,16 @@ fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<BTreeMap<Stri
             None => values.get(&prop.from).map(|g| prop_value(prop, g)),
         };
         if let Some(Some(v)) = from {
-            values.insert(name.clone(), v);
+            values.insert(name, v);
         }
     }
     for (name, t) in caps {
         if *name != "text" {
-            values.entry((*name).to_string()).or_insert_with(|| cut(t));
+            values.insert_if_absent(name, || cut(t));
         }
     }
-    values.insert("text".into(), cut(whole));
+    values.insert("text", cut(whole));
+    values.shrink();
     Some(values)
 }
 
@@ -516,19 +518,20 @@ fn run_scan(
         if excluded {
             continue;
         }
-        let mut values = BTreeMap::new();
+        let mut values = Values::new();
         named_groups(re, &c, &mut values);
         for (name, prop) in &fact.spec.props {
             let from = if prop.from == "match" || prop.from == "text" {
                 whole
             } else {
-                values.get(&prop.from).map(String::as_str).unwrap_or("")
+                values.get(&prop.from).unwrap_or("")
             };
             if let Some(v) = prop_value(prop, from) {
-                values.insert(name.clone(), v);
+                values.insert(name, v);
             }
         }
-        values.insert("text".into(), cut(whole));
+        values.insert("text", cut(whole));
+        values.shrink();
         hits.push(Hit {
             fact: fi,
             variant: vi,
@@ -557,10 +560,10 @@ fn prop_value(prop: &crate::rules::spec::PropSpec, from: &str) -> Option<String>
     Some(cut(&v))
 }
 
-fn named_groups(re: &Re, c: &Groups, values: &mut BTreeMap<String, String>) {
+fn named_groups(re: &Re, c: &Groups, values: &mut Values) {
     for (i, name) in re.names() {
         if let Some(m) = c.get(*i) {
-            values.insert(name.clone(), cut(m));
+            values.insert(name, cut(m));
         }
     }
 }
@@ -592,11 +595,11 @@ fn manifest(entry: &FileEntry, src: &SourceText) -> ParsedFile {
                 .find(&format!("\"{section}\""))
                 .and_then(|s| src.text[s..].find(&needle).map(|i| s + i))
                 .unwrap_or(0);
-            let mut values = BTreeMap::new();
-            values.insert("name".to_string(), name.clone());
-            values.insert("section".to_string(), section.to_string());
+            let mut values = Values::new();
+            values.insert("name", name.as_str());
+            values.insert("section", section);
             values.insert(
-                "text".to_string(),
+                "text",
                 format!("{name}@{}", deps[name].as_str().unwrap_or("")),
             );
             hits.push(Hit {

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod flows;
 pub mod refs;
 pub mod resolve;
+pub mod values;
 
 use crate::lang::Lang;
 use crate::report::Diagnostic;
@@ -77,12 +78,12 @@ pub struct FactRec {
     pub end: usize,
     pub scope: (usize, usize),
     pub loc: Location,
-    pub values: BTreeMap<String, String>,
+    pub values: values::Values,
 }
 
 impl FactRec {
     pub fn value(&self, k: &str) -> Option<&str> {
-        self.values.get(k).map(String::as_str)
+        self.values.get(k)
     }
 }
 
@@ -364,8 +365,8 @@ fn normalize_writes(facts: &mut [FactRec], rules: &RuleSet) {
             continue;
         }
         if let Some(k) = f.values.get(&format!("write_{op}")) {
-            let k = k.clone();
-            f.values.insert("write".into(), k);
+            let k = k.to_string();
+            f.values.insert("write", k);
             continue;
         }
         let kind = rules
@@ -375,7 +376,7 @@ fn normalize_writes(facts: &mut [FactRec], rules: &RuleSet) {
             .find(|(_, re)| re.is_match(op))
             .map(|(k, _)| k.clone());
         if let Some(k) = kind {
-            f.values.insert("write".into(), k);
+            f.values.insert("write", k);
         }
     }
 }

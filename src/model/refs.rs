@@ -52,10 +52,10 @@ impl<'a> Resolver<'a> {
                 self.resolve(via, f.file, f.unit, f.start, depth + 1)?
             }
         };
-        for (k, v) in &f.values {
+        for (k, v) in f.values.iter() {
             // The nearest binding's values win over those of the bindings it derives from.
             if let Some(k) = k.strip_prefix("ref_") {
-                t.extra.insert(k.to_string(), v.clone());
+                t.extra.insert(k.to_string(), v.to_string());
             }
         }
         Some(t)
@@ -178,9 +178,9 @@ pub fn resolve(facts: &mut Vec<FactRec>, modules: &HashSet<usize>) {
         match t {
             Some(t) => {
                 let f = &mut facts[i];
-                f.values.insert("entity".into(), t.entity);
+                f.values.insert("entity", t.entity);
                 for (k, v) in t.extra {
-                    f.values.entry(k).or_insert(v);
+                    f.values.insert_if_absent(&k, || v);
                 }
             }
             None => drop[i] = true,

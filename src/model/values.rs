@@ -1,0 +1,123 @@
+//! A fact's named values. There is one set per fact and tens of thousands of facts in a large
+//! repository, most with a handful of values: a sorted list with interned names takes a
+//! fraction of the memory of a map of owned strings (a B-tree node alone is over 500 bytes).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
+
+/// Names, sorted, each with its value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Values(Vec<(&'static str, Box<str>)>);
+
+impl Values {
+    pub fn new() -> Self {
+        Values(Vec::new())
+    }
+
+    fn find(&self, k: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(name, _)| (*name).cmp(k))
+    }
+
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.find(k).ok().map(|i| &*self.0[i].1)
+    }
+
+    pub fn contains_key(&self, k: &str) -> bool {
+        self.find(k).is_ok()
+    }
+
+    /// Sets `k`, replacing any value it had.
+    pub fn insert(&mut self, k: &str, v: impl Into<Box<str>>) {
+        match self.find(k) {
+            Ok(i) => self.0[i].1 = v.into(),
+            Err(i) => self.0.insert(i, (intern(k), v.into())),
+        }
+    }
+
+    /// Sets `k` only when it has no value yet.
+    pub fn insert_if_absent(&mut self, k: &str, v: impl FnOnce() -> String) {
+        if let Err(i) = self.find(k) {
+            self.0.insert(i, (intern(k), v().into()));
+        }
+    }
+
+    /// Names and values, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (*k, &**v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Drops spare capacity, for a set that is kept.
+    pub fn shrink(&mut self) {
+        self.0.shrink_to_fit();
+    }
+
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+}
+
+/// Value names come from rules (captures, groups, props), so there are few of them: each is
+/// stored once for the whole run.
+fn intern(k: &str) -> &'static str {
+    thread_local! {
+        static LOCAL: RefCell<HashSet<&'static str, foldhash::fast::RandomState>> =
+            RefCell::default();
+    }
+    static GLOBAL: Mutex<BTreeMap<Box<str>, &'static str>> = Mutex::new(BTreeMap::new());
+    LOCAL.with(|local| {
+        if let Some(s) = local.borrow().get(k) {
+            return *s;
+        }
+        let s = {
+            let mut global = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
+            match global.get(k) {
+                Some(s) => *s,
+                None => {
+                    let s: &'static str = Box::leak(k.into());
+                    global.insert(k.into(), s);
+                    s
+                }
+            }
+        };
+        local.borrow_mut().insert(s);
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Values;
+
+    #[test]
+    fn values_stay_sorted_and_the_first_insert_if_absent_wins() {
+        let mut v = Values::new();
+        v.insert("text", "whole");
+        v.insert("entity", "Booking");
+        v.insert_if_absent("entity", || "Other".into());
+        v.insert_if_absent("callee", || "prisma.booking.create".into());
+        v.insert("text", "replaced");
+        let all: Vec<_> = v.iter().collect();
+        assert_eq!(
+            all,
+            [
+                ("callee", "prisma.booking.create"),
+                ("entity", "Booking"),
+                ("text", "replaced")
+            ]
+        );
+        assert_eq!(v.get("entity"), Some("Booking"));
+        assert!(!v.contains_key("op"));
+        assert_eq!(v.to_map().len(), 3);
+    }
+}
