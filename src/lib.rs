@@ -7,6 +7,7 @@ pub mod config;
 pub mod dump;
 pub mod engine;
 pub mod fingerprint;
+pub mod intern;
 pub mod lang;
 pub mod model;
 pub mod pattern;

@@ -742,7 +742,7 @@ impl<'a> Engine<'a> {
             FlowCond::Named(re) => {
                 let u = &self.model.units[flow.root];
                 let ok = re.is_match(&u.label())
-                    || u.route.as_deref().is_some_and(|r| re.is_match(r))
+                    || u.route.is_some_and(|r| re.is_match(r))
                     || self.route_path(flow.root).is_some_and(|p| re.is_match(&p));
                 Found {
                     ok,

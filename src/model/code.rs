@@ -1,17 +1,18 @@
 //! The structure of one TS/JS file: its functions ("units"), the calls inside them, its
 //! imports and re-exports. One iterative pass over the tree, so deep nesting cannot overflow.
 
+use crate::intern::intern;
 use tree_sitter::Node;
 
 /// A top-level function-like node (nested functions belong to their outermost unit).
 /// Unit 0 of every file is the module itself.
 #[derive(Debug, Clone)]
 pub struct Unit {
-    pub name: String,
+    pub name: &'static str,
     /// The class or object literal the unit is a member of.
-    pub container: Option<String>,
+    pub container: Option<&'static str>,
     /// The route it serves, from a router call or a decorator (`POST /bookings`).
-    pub route: Option<String>,
+    pub route: Option<&'static str>,
     pub start: usize,
     pub end: usize,
     pub line: usize,
@@ -24,10 +25,10 @@ pub struct Unit {
 pub struct Call {
     pub unit: usize,
     pub pos: usize,
-    pub name: String,
-    pub receiver: Option<String>,
+    pub name: &'static str,
+    pub receiver: Option<&'static str>,
     /// The argument list's text, shortened: used to see a transaction client passed along.
-    pub args: String,
+    pub args: Box<str>,
 }
 
 #[derive(Debug, Clone)]
@@ -129,7 +130,7 @@ fn unquote(s: &str) -> String {
 pub fn extract(root: Node, src: &str) -> CodeFile {
     let mut file = CodeFile::default();
     file.units.push(Unit {
-        name: "<module>".into(),
+        name: "<module>",
         container: None,
         route: None,
         start: 0,
@@ -330,9 +331,9 @@ fn describe_unit(node: Node, src: &str) -> Unit {
         .or_else(|| route.clone())
         .unwrap_or_else(|| "<anonymous>".into());
     Unit {
-        name,
-        container,
-        route,
+        name: intern(&name),
+        container: container.as_deref().map(intern),
+        route: route.as_deref().map(intern),
         start: node.start_byte(),
         end: node.end_byte(),
         line: node.start_position().row + 1,
@@ -513,11 +514,12 @@ fn record_call(node: Node, src: &str, unit: usize, file: &mut CodeFile) {
     file.calls.push(Call {
         unit,
         pos: node.start_byte(),
-        name,
-        receiver,
+        name: intern(&name),
+        receiver: receiver.as_deref().map(intern),
         args: args_node
             .map(|a| short(text(a, src), 300))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
     });
 }
 

@@ -308,7 +308,7 @@ fn classify(
             if let Some(ib) = &k.inserted_by {
                 let inserted = inserts
                     .iter()
-                    .any(|(k, u)| *k == e.key && ib.is_match(&units[*u].name));
+                    .any(|(k, u)| *k == e.key && ib.is_match(units[*u].name));
                 if !inserted {
                     continue;
                 }

@@ -277,7 +277,7 @@ fn hooks(model: &RepoModel, rules: &RuleSet) -> Hooks {
             let unit = &model.units[f.unit];
             let key = match f.value("entity") {
                 Some(e) => Some(super::entities::key(e)),
-                None => [unit.container.as_deref(), Some(unit.name.as_str())]
+                None => [unit.container, Some(unit.name)]
                     .into_iter()
                     .flatten()
                     .find_map(|n| entity_named_in(model, n)),

@@ -44,9 +44,9 @@ pub struct FileInfo {
 pub struct UnitInfo {
     pub file: usize,
     pub local: usize,
-    pub name: String,
-    pub container: Option<String>,
-    pub route: Option<String>,
+    pub name: &'static str,
+    pub container: Option<&'static str>,
+    pub route: Option<&'static str>,
     pub loc: Location,
     pub params: Vec<String>,
     pub is_module: bool,
@@ -57,10 +57,10 @@ impl UnitInfo {
     pub fn label(&self) -> String {
         let mut s = match &self.container {
             Some(c) => format!("{c}.{}", self.name),
-            None => self.name.clone(),
+            None => self.name.to_string(),
         };
         if let Some(r) = &self.route
-            && !s.contains(r.as_str())
+            && !s.contains(r)
         {
             s.push_str(&format!(" [{r}]"));
         }
@@ -155,9 +155,9 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
                 units.push(UnitInfo {
                     file: fi,
                     local: li,
-                    name: u.name.clone(),
-                    container: u.container.clone(),
-                    route: u.route.clone(),
+                    name: u.name,
+                    container: u.container,
+                    route: u.route,
                     loc,
                     params: u.params.clone(),
                     is_module: u.is_module,
@@ -167,7 +167,7 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
             units.push(UnitInfo {
                 file: fi,
                 local: 0,
-                name: "<module>".into(),
+                name: "<module>",
                 container: None,
                 route: None,
                 loc: Location {
@@ -259,7 +259,7 @@ impl RepoModel {
             .iter()
             .filter_map(|f| f.code.as_ref())
             .flat_map(|c| c.calls.iter())
-            .map(|c| c.name.len() + c.args.len() + c.receiver.as_ref().map_or(0, String::len))
+            .map(|c| c.name.len() + c.args.len() + c.receiver.as_ref().map_or(0, |r| r.len()))
             .sum();
         let edges: usize = self.calls.iter().map(Vec::len).sum();
         let events: usize = self.flows.iter().map(|f| f.events.len()).sum();

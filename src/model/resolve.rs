@@ -96,7 +96,7 @@ pub fn resolve_calls(model: &mut RepoModel) {
                         edges[caller].push(Edge {
                             pos: call.pos,
                             target,
-                            args: call.args.clone(),
+                            args: call.args.to_string(),
                         });
                     }
                 }
@@ -112,15 +112,15 @@ pub fn resolve_calls(model: &mut RepoModel) {
             let Some(code) = &file.code else { continue };
             for r in &code.route_refs {
                 let (recv, name) = match r.target.rsplit_once('.') {
-                    Some((a, b)) => (Some(a.to_string()), b.to_string()),
-                    None => (None, r.target.clone()),
+                    Some((a, b)) => (Some(crate::intern::intern(a)), b),
+                    None => (None, r.target.as_str()),
                 };
                 let call = super::code::Call {
                     unit: 0,
                     pos: 0,
-                    name,
+                    name: crate::intern::intern(name),
                     receiver: recv,
-                    args: String::new(),
+                    args: Box::default(),
                 };
                 if let Some(t) = ix.resolve_call(fi, &call) {
                     routes.push((t, r.route.clone()));
@@ -130,7 +130,7 @@ pub fn resolve_calls(model: &mut RepoModel) {
     }
     for (t, r) in routes {
         if model.units[t].route.is_none() {
-            model.units[t].route = Some(r);
+            model.units[t].route = Some(crate::intern::intern(&r));
         }
     }
     model.calls = edges;
@@ -215,13 +215,10 @@ impl<'a> Index<'a> {
             if u.is_module {
                 continue;
             }
-            by_name.entry(u.name.as_str()).or_default().push(i);
+            by_name.entry(u.name).or_default().push(i);
             if let Some(c) = &u.container {
                 classes.entry(words_key(c)).or_default().push(i);
-                methods
-                    .entry((c.as_str(), u.name.as_str()))
-                    .or_default()
-                    .push(i);
+                methods.entry((c, u.name)).or_default().push(i);
             }
         }
         let mut bases: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -415,7 +412,7 @@ impl<'a> Index<'a> {
             && let Some(i) = code
                 .units
                 .iter()
-                .position(|u| u.container.as_deref() == Some(dn.as_str()) && u.name == name)
+                .position(|u| u.container == Some(dn.as_str()) && u.name == name)
         {
             // `const { getBooking } = require('./booking-manager')` where the module exports
             // a class of static methods.
@@ -451,9 +448,9 @@ impl<'a> Index<'a> {
             return vec![];
         };
         // `super.m()` in an override is the parent's `m`, never the override itself.
-        if call.receiver.as_deref() == Some("super")
-            && let Some(c) = code.units[call.unit].container.as_deref()
-            && let Some(defs) = self.ancestor_defs(c, &call.name)
+        if call.receiver == Some("super")
+            && let Some(c) = code.units[call.unit].container
+            && let Some(defs) = self.ancestor_defs(c, call.name)
             && defs.len() == 1
         {
             return defs;
@@ -461,16 +458,16 @@ impl<'a> Index<'a> {
         if let Some(t) = self.resolve_call(file, call) {
             return vec![t];
         }
-        match call.receiver.as_deref() {
-            Some("this") | Some("super") => match code.units[call.unit].container.as_deref() {
-                Some(c) => self.dispatch(c, &call.name),
+        match call.receiver {
+            Some("this") | Some("super") => match code.units[call.unit].container {
+                Some(c) => self.dispatch(c, call.name),
                 None => vec![],
             },
             // `this.bookingValidator.validate()`: the class named after the receiver.
             Some(recv) => {
                 let last = recv.rsplit('.').next().unwrap_or(recv);
                 match self.class_names.get(&words_key(last)).map(Vec::as_slice) {
-                    Some([c]) => self.dispatch(c, &call.name),
+                    Some([c]) => self.dispatch(c, call.name),
                     _ => vec![],
                 }
             }
@@ -526,7 +523,7 @@ impl<'a> Index<'a> {
         let code = info.code.as_ref()?;
         let base = info.unit_base;
         let caller = &code.units[call.unit];
-        match call.receiver.as_deref() {
+        match call.receiver {
             None => {
                 if let Some(i) = code
                     .units
@@ -539,19 +536,15 @@ impl<'a> Index<'a> {
                     let m = self.module(file, &imp.source)?;
                     return self.export(m, &imp.imported, None, 0, &mut HashSet::new());
                 }
-                self.unique(&call.name)
+                self.unique(call.name)
             }
             Some("this") | Some("super") => {
-                let c = caller.container.as_deref();
+                let c = caller.container;
                 code.units
                     .iter()
-                    .position(|u| {
-                        !u.is_module && u.container.as_deref() == c && u.name == call.name
-                    })
+                    .position(|u| !u.is_module && u.container == c && u.name == call.name)
                     .map(|i| base + i)
-                    .or_else(|| {
-                        self.by_class(caller.container.as_deref().unwrap_or(""), &call.name)
-                    })
+                    .or_else(|| self.by_class(caller.container.unwrap_or(""), call.name))
             }
             Some(recv) => {
                 let root = recv.split(['.', '(', '[']).next().unwrap_or(recv);
@@ -562,20 +555,20 @@ impl<'a> Index<'a> {
                     let mut seen = HashSet::new();
                     return match imp.imported.as_str() {
                         "*" | "default" => self
-                            .export(m, &imp.imported, Some(&call.name), 0, &mut seen)
-                            .or_else(|| self.export(m, &call.name, None, 0, &mut HashSet::new())),
+                            .export(m, &imp.imported, Some(call.name), 0, &mut seen)
+                            .or_else(|| self.export(m, call.name, None, 0, &mut HashSet::new())),
                         name => self
-                            .export(m, name, Some(&call.name), 0, &mut seen)
-                            .or_else(|| self.by_class(name, &call.name)),
+                            .export(m, name, Some(call.name), 0, &mut seen)
+                            .or_else(|| self.by_class(name, call.name)),
                     };
                 }
                 // Same-file object literal or class instance: `bookingService.create()`.
-                if let Some(i) = member_of(code, recv, &call.name) {
+                if let Some(i) = member_of(code, recv, call.name) {
                     return Some(base + i);
                 }
                 let last = recv.rsplit('.').next().unwrap_or(recv);
-                self.by_class(last, &call.name)
-                    .or_else(|| self.unique(&call.name))
+                self.by_class(last, call.name)
+                    .or_else(|| self.unique(call.name))
             }
         }
     }
@@ -610,7 +603,7 @@ fn member_of(code: &super::code::CodeFile, n: &str, m: &str) -> Option<usize> {
     let of = |c: &str| {
         code.units
             .iter()
-            .position(|u| u.container.as_deref() == Some(c) && u.name == m)
+            .position(|u| u.container == Some(c) && u.name == m)
     };
     of(n).or_else(|| {
         code.instances

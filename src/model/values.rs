@@ -2,9 +2,8 @@
 //! repository, most with a handful of values: a sorted list with interned names takes a
 //! fraction of the memory of a map of owned strings (a B-tree node alone is over 500 bytes).
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
-use std::sync::Mutex;
+use crate::intern::intern;
+use std::collections::BTreeMap;
 
 /// Names, sorted, each with its value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,34 +64,6 @@ impl Values {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
     }
-}
-
-/// Value names come from rules (captures, groups, props), so there are few of them: each is
-/// stored once for the whole run.
-fn intern(k: &str) -> &'static str {
-    thread_local! {
-        static LOCAL: RefCell<HashSet<&'static str, foldhash::fast::RandomState>> =
-            RefCell::default();
-    }
-    static GLOBAL: Mutex<BTreeMap<Box<str>, &'static str>> = Mutex::new(BTreeMap::new());
-    LOCAL.with(|local| {
-        if let Some(s) = local.borrow().get(k) {
-            return *s;
-        }
-        let s = {
-            let mut global = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
-            match global.get(k) {
-                Some(s) => *s,
-                None => {
-                    let s: &'static str = Box::leak(k.into());
-                    global.insert(k.into(), s);
-                    s
-                }
-            }
-        };
-        local.borrow_mut().insert(s);
-        s
-    })
 }
 
 #[cfg(test)]
