@@ -94,8 +94,7 @@ impl Re {
 }
 
 /// One regex or a list of them.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum Res {
     One(Re),
     Many(Vec<Re>),
@@ -421,8 +420,7 @@ pub struct Selector {
     pub bind: Option<Text>,
 }
 
-#[derive(Debug, Deserialize, Clone)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum FactRefs {
     One(FactRef),
     Many(Vec<FactRef>),
@@ -437,8 +435,7 @@ impl FactRefs {
     }
 }
 
-#[derive(Debug, Deserialize, Clone)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum OneOrMany {
     One(Text),
     Many(Vec<Text>),
@@ -577,4 +574,90 @@ pub struct TestCase {
     /// Substring the detail line must contain.
     #[serde(default)]
     pub detail_contains: Option<String>,
+}
+
+/// A scalar or a list, read in one pass. serde's `untagged` enums buffer their input and so
+/// drop the YAML locations that errors point at (a bad regex in a one-or-many field was
+/// reported at line 1).
+enum ScalarOrList<T> {
+    Scalar(ScalarText),
+    List(Vec<T>),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ScalarOrList<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = ScalarOrList<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(ScalarOrList::List(items))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Reads a one-or-many field: `one` makes the single item from the scalar and its location.
+fn one_or_many<'de, D, T, R>(
+    d: D,
+    one: impl FnOnce(Spanned<ScalarText>) -> R,
+    many: impl FnOnce(Vec<T>) -> R,
+) -> Result<R, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let s = Spanned::<ScalarOrList<T>>::deserialize(d)?;
+    Ok(match s.value {
+        ScalarOrList::Scalar(t) => one(Spanned::new(t, s.referenced, s.defined)),
+        ScalarOrList::List(items) => many(items),
+    })
+}
+
+fn text_of(s: Spanned<ScalarText>) -> Text {
+    Spanned::new(s.value.0, s.referenced, s.defined)
+}
+
+impl<'de> Deserialize<'de> for Res {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        one_or_many(d, |s| Res::One(Re::from(s)), Res::Many)
+    }
+}
+
+impl<'de> Deserialize<'de> for FactRefs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        one_or_many(
+            d,
+            |s| FactRefs::One(FactRef::from(text_of(s))),
+            FactRefs::Many,
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        one_or_many(d, |s| OneOrMany::One(text_of(s)), OneOrMany::Many)
+    }
 }
