@@ -115,8 +115,9 @@ struct Memo {
 
 /// Texts longer than this are not remembered.
 const MEMO_TEXT: usize = 128;
-/// Results one thread remembers, at most: a bound on memory, not a cache policy (the first
-/// texts seen stay, which changes no result).
+/// Results one thread remembers, at most. A full memo is emptied and refilled, so it follows
+/// the phase of the run (extraction asks about callees, checks about values); results are the
+/// same either way.
 const MEMO_ENTRIES: usize = 8 * 1024;
 
 /// A copy starts with no automata of its own; the shared caches make that cheap.
@@ -151,6 +152,17 @@ enum Either<'a> {
 }
 
 impl Automata {
+    /// The one `Automata` of a pattern, for the whole run.
+    pub fn for_pattern(pattern: &str) -> &'static Automata {
+        static ALL: OnceLock<Mutex<HashMap<String, &'static Automata>>> = OnceLock::new();
+        let mut all = ALL
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        all.entry(pattern.to_string())
+            .or_insert_with(|| Box::leak(Box::default()))
+    }
+
     pub fn unicode(&self, pattern: &str) -> &Regex {
         self.unicode.get_or_init(|| shared(pattern))
     }
@@ -193,11 +205,13 @@ impl Automata {
             return;
         }
         MEMO.with_borrow_mut(|m| {
-            if m.len < MEMO_ENTRIES {
-                let texts = m.by_automaton.entry(self.id).or_default();
-                if texts.insert(text.into(), memo).is_none() {
-                    m.len += 1;
-                }
+            if m.len >= MEMO_ENTRIES {
+                m.by_automaton.clear();
+                m.len = 0;
+            }
+            let texts = m.by_automaton.entry(self.id).or_default();
+            if texts.insert(text.into(), memo).is_none() {
+                m.len += 1;
             }
         });
     }

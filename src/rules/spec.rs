@@ -47,9 +47,9 @@ impl<'de> Deserialize<'de> for ScalarText {
 pub struct Re {
     pub src: Text,
     expanded: OnceLock<String>,
-    /// Allocated on first use: rules hold thousands of regexes, most in small maps, and an
-    /// inline `Automata` made every map node and condition several times larger.
-    automata: OnceLock<Box<Automata>>,
+    /// Shared by every `Re` that spells the same pattern (rules repeat patterns through
+    /// anchors and `$name`s), so they share one search budget and one memo of results.
+    automata: OnceLock<&'static Automata>,
 }
 
 impl From<Spanned<ScalarText>> for Re {
@@ -75,7 +75,8 @@ impl Re {
         self.expanded.get().expect("rules are validated before use")
     }
     fn automata(&self) -> &Automata {
-        self.automata.get_or_init(Box::default)
+        self.automata
+            .get_or_init(|| Automata::for_pattern(self.pattern()))
     }
     pub fn is_match(&self, text: &str) -> bool {
         self.automata().is_match(self.pattern(), text)
