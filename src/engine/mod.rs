@@ -491,18 +491,24 @@ impl<'a> Engine<'a> {
             let f = self.flow(fi, &q.satisfies, 0);
             out.merge_binds(&f);
             let label = self.flow_label(fi);
+            // Only the first MAX_EVIDENCE * 2 items are shown: collecting every flow's made
+            // this quadratic-looking in time and memory on large repositories.
+            let room = |ev: &Vec<Item>| ev.len() < MAX_EVIDENCE * 2;
             if f.ok {
-                passing.push(label.clone());
-                pass_ev.extend(if f.evidence.is_empty() {
-                    vec![label]
-                } else {
-                    f.evidence
-                });
+                if room(&pass_ev) {
+                    pass_ev.extend(if f.evidence.is_empty() {
+                        vec![label.clone()]
+                    } else {
+                        f.evidence
+                    });
+                }
+                passing.push(label);
             } else {
-                failing.push(label.clone());
-                let mut ev = vec![label];
-                ev.extend(f.evidence);
-                fail_ev.extend(ev);
+                if room(&fail_ev) {
+                    fail_ev.push(label.clone());
+                    fail_ev.extend(f.evidence);
+                }
+                failing.push(label);
             }
         }
         let m = passing.len() + failing.len();
