@@ -37,9 +37,10 @@ fn status_kib(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// When timings are on, prints a line of figures (sizes of the model, for memory work).
-pub fn note(f: impl FnOnce() -> String) {
+/// When timings are on, prints a line of figures under `label` (the model's sizes, a check's
+/// time).
+pub fn note(label: &str, f: impl FnOnce() -> String) {
     if enabled() {
-        eprintln!("sizes  {}", f());
+        eprintln!("{label:<6} {}", f());
     }
 }

@@ -7,6 +7,7 @@ use crate::model::{FactRec, RepoModel, Side};
 use crate::rules::RuleSet;
 use crate::rules::spec::*;
 use crate::source::Location;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use template::{Binding, Item};
 
@@ -50,24 +51,35 @@ pub struct Engine<'a> {
 /// Evidence items shown per verdict.
 const MAX_EVIDENCE: usize = 5;
 
+/// Decides every check. Checks only read the model, so they run in parallel; results keep
+/// the rules' order.
 pub fn evaluate(model: &RepoModel, rules: &RuleSet) -> Vec<CheckResult> {
     let eng = Engine { model, rules };
     let domain = eng.cond(&rules.model.booking_domain);
-    rules
+    let timed: Vec<(CheckResult, std::time::Duration)> = rules
         .checks
-        .iter()
+        .par_iter()
         .map(|c| {
             if !domain.ok {
-                return CheckResult {
+                let skip = CheckResult {
                     verdict: Verdict::Skip,
                     detail: "no booking domain found (no booking entity and no booking write)"
                         .into(),
                     evidence: vec![],
                 };
+                return (skip, std::time::Duration::ZERO);
             }
-            eng.decide(&c.spec)
+            let start = std::time::Instant::now();
+            let r = eng.decide(&c.spec);
+            (r, start.elapsed())
         })
-        .collect()
+        .collect();
+    for (c, (_, t)) in rules.checks.iter().zip(&timed) {
+        crate::timing::note("check", || {
+            format!("{:>9.3} ms  {}", t.as_secs_f64() * 1e3, c.spec.id.value)
+        });
+    }
+    timed.into_iter().map(|(r, _)| r).collect()
 }
 
 /// Used while building flows: does flow `fi` satisfy a flow-kind definition?

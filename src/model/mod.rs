@@ -224,7 +224,7 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
     crate::timing::phase("entities", || entities::build(&mut model, rules));
     crate::timing::phase("resolve", || resolve::resolve_calls(&mut model));
     crate::timing::phase("flows", || flows::build(&mut model, rules));
-    crate::timing::note(|| model.sizes());
+    crate::timing::note("sizes", || model.sizes());
     model
 }
 
