@@ -70,7 +70,10 @@ struct Index<'a> {
     by_path: HashMap<&'a str, usize>,
     packages: Vec<(String, usize)>,
     by_name: HashMap<&'a str, Vec<usize>>,
-    classes: HashMap<String, Vec<usize>>,
+    /// (words key of a class name, method) -> the units defining it. Keyed by method too: a
+    /// monorepo may hold thousands of classes of one name, and filtering them per call was
+    /// quadratic.
+    classes: HashMap<(String, &'a str), Vec<usize>>,
     /// Class name -> the classes it extends, and the reverse.
     bases: HashMap<&'a str, Vec<&'a str>>,
     subclasses: HashMap<&'a str, Vec<&'a str>>,
@@ -209,7 +212,7 @@ impl<'a> Index<'a> {
         }
         packages.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut classes: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut classes: HashMap<(String, &str), Vec<usize>> = HashMap::new();
         let mut methods: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for (i, u) in model.units.iter().enumerate() {
             if u.is_module {
@@ -217,7 +220,7 @@ impl<'a> Index<'a> {
             }
             by_name.entry(u.name).or_default().push(i);
             if let Some(c) = &u.container {
-                classes.entry(words_key(c)).or_default().push(i);
+                classes.entry((words_key(c), u.name)).or_default().push(i);
                 methods.entry((c, u.name)).or_default().push(i);
             }
         }
@@ -299,7 +302,10 @@ impl<'a> Index<'a> {
             return self.in_ancestors(dir, rest);
         }
         for (name, mf) in &self.packages {
-            if spec == name || spec.starts_with(&format!("{name}/")) {
+            if spec
+                .strip_prefix(name.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            {
                 let pdir = self.model.files[*mf]
                     .rel
                     .rsplit_once('/')
@@ -578,13 +584,7 @@ impl<'a> Index<'a> {
         if receiver.is_empty() {
             return None;
         }
-        let key = words_key(receiver);
-        let units = self.classes.get(&key)?;
-        let hits: Vec<usize> = units
-            .iter()
-            .copied()
-            .filter(|u| self.model.units[*u].name == method)
-            .collect();
+        let hits = self.classes.get(&(words_key(receiver), method))?;
         (hits.len() == 1).then(|| hits[0])
     }
 
