@@ -3,12 +3,14 @@
 
 pub mod template;
 
+use crate::model::values::Values;
 use crate::model::{FactRec, RepoModel, Side};
 use crate::rules::RuleSet;
 use crate::rules::spec::*;
 use crate::source::Location;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use template::{Binding, Item};
 
 /// What a condition found: whether it holds, the locations that show why, and bindings.
@@ -117,9 +119,8 @@ impl<'a> Engine<'a> {
                 // bindings its detail names hold, in the order the detail names them.
                 let mut items: Vec<&Item> = found.evidence.iter().collect();
                 if items.is_empty() {
-                    let re = crate::rules::compile::placeholder_re();
-                    for cap in re.captures_iter(&o.detail.value) {
-                        if let Some(b) = found.binds.get(&cap[1]) {
+                    for p in crate::rules::compile::placeholders(&o.detail.value) {
+                        if let Some(b) = found.binds.get(p.name) {
                             let from = if b.failing.is_empty() {
                                 &b.items
                             } else {
@@ -211,7 +212,7 @@ impl<'a> Engine<'a> {
         Item {
             label,
             loc: Some(f.loc.clone()),
-            values: f.values.to_map(),
+            values: f.values.clone(),
         }
     }
 
@@ -382,31 +383,28 @@ impl<'a> Engine<'a> {
                             .as_ref()
                             .is_none_or(|re| f.default.as_deref().is_some_and(|d| re.is_match(d)));
                     if ok {
-                        let mut values = BTreeMap::new();
-                        values.insert("entity".into(), e.name.clone());
-                        values.insert("field".into(), f.name.clone());
-                        values.insert("type".into(), f.ty.clone());
-                        values.insert(
-                            "default".into(),
-                            f.default.clone().unwrap_or_else(|| "none".into()),
-                        );
+                        let mut values = Values::new();
+                        values.insert("entity", e.name.as_str());
+                        values.insert("field", f.name.as_str());
+                        values.insert("type", f.ty.as_str());
+                        values.insert("default", f.default.as_deref().unwrap_or("none"));
                         items.push(Item {
                             label: format!("{}.{}", e.name, f.name),
                             loc: Some(f.loc.clone()),
-                            values,
+                            values: Arc::new(values),
                         });
                     }
                 }
             } else if let Some(re) = &ec.constraint {
                 for c in &e.constraints {
                     if c.columns.iter().any(|col| re.is_match(col)) {
-                        let mut values = BTreeMap::new();
-                        values.insert("entity".into(), e.name.clone());
-                        values.insert("columns".into(), c.columns.join(", "));
+                        let mut values = Values::new();
+                        values.insert("entity", e.name.as_str());
+                        values.insert("columns", c.columns.join(", "));
                         items.push(Item {
                             label: crate::source::shorten(c.text.lines().next().unwrap_or(""), 80),
                             loc: Some(c.loc.clone()),
-                            values,
+                            values: Arc::new(values),
                         });
                     }
                 }
@@ -421,12 +419,12 @@ impl<'a> Engine<'a> {
                         })
                         .map(|f| f.loc.clone())
                 });
-                let mut values = BTreeMap::new();
-                values.insert("entity".into(), e.name.clone());
+                let mut values = Values::new();
+                values.insert("entity", e.name.as_str());
                 items.push(Item {
                     label: e.name.clone(),
                     loc,
-                    values,
+                    values: Arc::new(values),
                 });
             }
         }
@@ -467,12 +465,12 @@ impl<'a> Engine<'a> {
                 .unwrap_or(&path);
             label = format!("{label} {dir}");
         }
-        let mut values = BTreeMap::new();
-        values.insert("name".into(), label.clone());
+        let mut values = Values::new();
+        values.insert("name", label.as_str());
         Item {
             label,
             loc: Some(u.loc.clone()),
-            values,
+            values: Arc::new(values),
         }
     }
 
@@ -644,12 +642,15 @@ impl<'a> Engine<'a> {
                     v.dedup();
                     v
                 };
+                // Items are costly (label, location, values): only a binding needs them all.
+                let wanted = if sel.bind.is_some() { hits.len() } else { 3 };
                 let items: Vec<Item> = hits
                     .iter()
+                    .take(wanted)
                     .map(|&i| self.fact_item(&self.model.facts[i]))
                     .collect();
                 let mut out = Found {
-                    ok: !items.is_empty(),
+                    ok: !hits.is_empty(),
                     evidence: items.iter().take(3).cloned().collect(),
                     ..Default::default()
                 };
@@ -853,9 +854,8 @@ impl<'a> Engine<'a> {
 type Side_ = crate::rules::spec::Side;
 
 fn fill_values<'a>(t: &str, value: impl Fn(&str) -> Option<&'a str>) -> String {
-    let re = crate::rules::compile::placeholder_re();
-    let s = re.replace_all(t, |c: &regex_lite::Captures| {
-        value(&c[1])
+    crate::rules::compile::fill_placeholders(t, |p| {
+        value(p.name)
             .map(|v| {
                 crate::source::shorten(
                     v.split_whitespace().collect::<Vec<_>>().join(" ").as_str(),
@@ -863,6 +863,5 @@ fn fill_values<'a>(t: &str, value: impl Fn(&str) -> Option<&'a str>) -> String {
                 )
             })
             .unwrap_or_default()
-    });
-    s.into_owned()
+    })
 }

@@ -1,13 +1,16 @@
 //! Detail lines: `{name}` and `{name.attr}` placeholders filled from a condition's bindings.
 
+use crate::model::values::Values;
 use crate::source::Location;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
 pub struct Item {
     pub label: String,
     pub loc: Option<Location>,
-    pub values: BTreeMap<String, String>,
+    /// Shared with the fact it quotes: items are cloned into every binding they belong to.
+    pub values: Arc<Values>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -18,11 +21,14 @@ pub struct Binding {
     pub m: Option<usize>,
 }
 
+/// The distinct texts of a binding's items, in order: the first three and how many more.
 fn list(items: &[Item], f: impl Fn(&Item) -> Option<String>) -> String {
+    // A set beside the list: a binding may hold thousands of flows.
+    let mut distinct = std::collections::HashSet::new();
     let mut seen = Vec::new();
     for i in items {
         if let Some(s) = f(i)
-            && !seen.contains(&s)
+            && distinct.insert(s.clone())
         {
             seen.push(s);
         }
@@ -39,12 +45,11 @@ fn list(items: &[Item], f: impl Fn(&Item) -> Option<String>) -> String {
 }
 
 pub fn render(template: &str, binds: &BTreeMap<String, Binding>) -> String {
-    let re = crate::rules::compile::placeholder_re();
-    re.replace_all(template, |c: &regex_lite::Captures| {
+    crate::rules::compile::fill_placeholders(template, |p| {
         let empty = Binding::default();
-        let b = binds.get(&c[1]).unwrap_or(&empty);
+        let b = binds.get(p.name).unwrap_or(&empty);
         let first = b.items.first();
-        match c.get(2).map(|m| m.as_str()) {
+        match p.attr {
             None | Some("label") => first
                 .map(|i| i.label.clone())
                 .unwrap_or_else(|| "none".into()),
@@ -64,9 +69,8 @@ pub fn render(template: &str, binds: &BTreeMap<String, Binding>) -> String {
             Some("m") => b.m.unwrap_or(b.items.len()).to_string(),
             Some("count") => b.items.len().to_string(),
             Some(attr) => first
-                .and_then(|i| i.values.get(attr).cloned())
+                .and_then(|i| i.values.get(attr).map(String::from))
                 .unwrap_or_else(|| "none".into()),
         }
     })
-    .into_owned()
 }

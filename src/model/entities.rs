@@ -350,10 +350,9 @@ fn resolve_fallbacks(model: &mut RepoModel, rules: &RuleSet) {
                 .and_then(|f| f.default.clone())
             {
                 let d = d.rsplit('.').next().unwrap_or(&d).to_string();
-                model.facts[i].values.insert(name, d);
-                model.facts[i]
-                    .values
-                    .insert(&format!("{name}_from"), "default");
+                let values = std::sync::Arc::make_mut(&mut model.facts[i].values);
+                values.insert(name, d);
+                values.insert(&format!("{name}_from"), "default");
             }
         }
     }

@@ -78,7 +78,8 @@ pub struct FactRec {
     pub end: usize,
     pub scope: (usize, usize),
     pub loc: Location,
-    pub values: values::Values,
+    /// Shared with the evidence items that quote the fact.
+    pub values: std::sync::Arc<values::Values>,
 }
 
 impl FactRec {
@@ -191,7 +192,7 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
                 end: h.end,
                 scope: h.scope,
                 loc: h.loc,
-                values: h.values,
+                values: std::sync::Arc::new(h.values),
             });
         }
         files.push(FileInfo {
@@ -366,7 +367,7 @@ fn normalize_writes(facts: &mut [FactRec], rules: &RuleSet) {
         }
         if let Some(k) = f.values.get(&format!("write_{op}")) {
             let k = k.to_string();
-            f.values.insert("write", k);
+            std::sync::Arc::make_mut(&mut f.values).insert("write", k);
             continue;
         }
         let kind = rules
@@ -376,7 +377,7 @@ fn normalize_writes(facts: &mut [FactRec], rules: &RuleSet) {
             .find(|(_, re)| re.is_match(op))
             .map(|(k, _)| k.clone());
         if let Some(k) = kind {
-            f.values.insert("write", k);
+            std::sync::Arc::make_mut(&mut f.values).insert("write", k);
         }
     }
 }

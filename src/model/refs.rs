@@ -178,9 +178,10 @@ pub fn resolve(facts: &mut Vec<FactRec>, modules: &HashSet<usize>) {
         match t {
             Some(t) => {
                 let f = &mut facts[i];
-                f.values.insert("entity", t.entity);
+                let values = std::sync::Arc::make_mut(&mut f.values);
+                values.insert("entity", t.entity);
                 for (k, v) in t.extra {
-                    f.values.insert_if_absent(&k, || v);
+                    values.insert_if_absent(&k, || v);
                 }
             }
             None => drop[i] = true,

@@ -3,7 +3,6 @@
 //! fraction of the memory of a map of owned strings (a B-tree node alone is over 500 bytes).
 
 use crate::intern::intern;
-use std::collections::BTreeMap;
 
 /// Names, sorted, each with its value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,12 +57,6 @@ impl Values {
     pub fn shrink(&mut self) {
         self.0.shrink_to_fit();
     }
-
-    pub fn to_map(&self) -> BTreeMap<String, String> {
-        self.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -89,6 +82,6 @@ mod tests {
         );
         assert_eq!(v.get("entity"), Some("Booking"));
         assert!(!v.contains_key("op"));
-        assert_eq!(v.to_map().len(), 3);
+        assert_eq!(v.len(), 3);
     }
 }
