@@ -16,24 +16,22 @@ pub fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
     }
     let start = Instant::now();
     let out = f();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     eprintln!(
         "timing {name:<16} {:>9.3} ms  rss {:>7} KiB  peak {:>7} KiB",
         start.elapsed().as_secs_f64() * 1e3,
-        status_kib("VmRSS:"),
-        status_kib("VmHWM:")
+        status_kib(&status, "VmRSS:"),
+        status_kib(&status, "VmHWM:")
     );
     out
 }
 
-/// A memory figure of this process from /proc/self/status (0 where there is none).
-fn status_kib(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(key))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
+/// A memory figure from /proc/self/status (0 where there is none, as off Linux).
+fn status_kib(status: &str, key: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
 

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 pub struct Edge {
     pub pos: usize,
     pub target: usize,
-    pub args: String,
+    pub args: Box<str>,
 }
 
 const EXTS: &[&str] = &["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"];
@@ -99,7 +99,7 @@ pub fn resolve_calls(model: &mut RepoModel) {
                         edges[caller].push(Edge {
                             pos: call.pos,
                             target,
-                            args: call.args.to_string(),
+                            args: call.args.clone(),
                         });
                     }
                 }

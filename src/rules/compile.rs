@@ -374,21 +374,27 @@ fn capture_names(query: &str) -> BTreeSet<String> {
     let mut i = 0;
     while let Some(at) = b[i..].iter().position(|&c| c == b'@').map(|p| i + p) {
         let start = at + 1;
-        let mut end = start;
-        if b.get(start)
-            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-        {
-            while b
-                .get(end)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
-            {
-                end += 1;
-            }
+        let end = word_end(
+            b,
+            start,
+            |c| c.is_ascii_alphabetic() || c == b'_',
+            |c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'),
+        );
+        if end > start {
             names.insert(query[start..end].to_string());
         }
         i = end.max(start);
     }
     names
+}
+
+/// The end of the word at `from` (a byte `first` takes, then bytes `rest` takes), or `from`
+/// when none starts there. Query captures and template placeholders are scanned with it.
+fn word_end(b: &[u8], from: usize, first: impl Fn(u8) -> bool, rest: impl Fn(u8) -> bool) -> usize {
+    match b.get(from) {
+        Some(&c) if first(c) => from + 1 + b[from + 1..].iter().take_while(|c| rest(**c)).count(),
+        _ => from,
+    }
 }
 
 fn compile_check(cx: &mut Ctx, spec: &CheckSpec) -> R {
@@ -668,15 +674,8 @@ pub struct Placeholder<'t> {
 /// check looks at thousands of facts on a large repository.
 pub fn placeholders(t: &str) -> Vec<Placeholder<'_>> {
     let b = t.as_bytes();
-    let word = |from: usize, first: fn(u8) -> bool, rest: fn(u8) -> bool| {
-        if from < b.len() && first(b[from]) {
-            from + 1 + b[from + 1..].iter().take_while(|c| rest(**c)).count()
-        } else {
-            from
-        }
-    };
     let lower = |c: u8| c.is_ascii_lowercase() || c == b'_';
-    let lower_digit = |c: u8| c.is_ascii_lowercase() || c == b'_' || c.is_ascii_digit();
+    let lower_digit = |c: u8| lower(c) || c.is_ascii_digit();
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
@@ -684,9 +683,9 @@ pub fn placeholders(t: &str) -> Vec<Placeholder<'_>> {
             i += 1;
             continue;
         }
-        let name_end = word(i + 1, lower, lower_digit);
+        let name_end = word_end(b, i + 1, lower, lower_digit);
         let (attr, end) = if name_end < b.len() && b[name_end] == b'.' {
-            let attr_end = word(name_end + 1, lower, lower);
+            let attr_end = word_end(b, name_end + 1, lower, lower);
             (Some(&t[name_end + 1..attr_end]), attr_end)
         } else {
             (None, name_end)

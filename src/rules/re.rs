@@ -1,5 +1,5 @@
-//! Rule regexes, compiled on first use and shared by every rule that spells the same regex,
-//! with two fast paths for ASCII text.
+//! Rule regexes, compiled on first use and shared by every rule that spells the same regex
+//! (`Automata::for_pattern`), with two fast paths for ASCII text.
 //!
 //! Building automata was most of a small repository's run, and Unicode-aware classes (`\w`,
 //! `\b`, `(?i)`) make them several times costlier. On ASCII text an ASCII-only automaton gives
@@ -71,6 +71,9 @@ pub struct Automata {
     /// Bytes searched on `lite` so far.
     lite_bytes: AtomicUsize,
     names: OnceLock<Vec<(usize, String)>>,
+    /// The full ASCII automaton `crosscheck` compares `lite` with: apart from `ascii`, whose
+    /// presence ends the `lite` budget.
+    checker: OnceLock<Option<BytesRegex>>,
     /// Names this automaton in the per-thread memo of results.
     id: u64,
 }
@@ -84,6 +87,7 @@ impl Default for Automata {
             lite: OnceLock::new(),
             lite_bytes: AtomicUsize::new(0),
             names: OnceLock::new(),
+            checker: OnceLock::new(),
             id: NEXT.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -119,13 +123,6 @@ const MEMO_TEXT: usize = 128;
 /// the phase of the run (extraction asks about callees, checks about values); results are the
 /// same either way.
 const MEMO_ENTRIES: usize = 8 * 1024;
-
-/// A copy starts with no automata of its own; the shared caches make that cheap.
-impl Clone for Automata {
-    fn clone(&self) -> Self {
-        Automata::default()
-    }
-}
 
 /// A match's groups, as byte ranges of the searched text.
 pub struct Groups<'h> {
@@ -164,15 +161,15 @@ impl Automata {
     }
 
     pub fn unicode(&self, pattern: &str) -> &Regex {
-        self.unicode.get_or_init(|| shared(pattern))
+        self.unicode.get_or_init(|| build_unicode(pattern))
     }
 
     fn ascii(&self, pattern: &str) -> Option<&BytesRegex> {
-        self.ascii.get_or_init(|| shared_ascii(pattern)).as_ref()
+        self.ascii.get_or_init(|| build_ascii(pattern)).as_ref()
     }
 
     fn lite(&self, pattern: &str) -> Option<&regex_lite::Regex> {
-        self.lite.get_or_init(|| shared_lite(pattern)).as_ref()
+        self.lite.get_or_init(|| build_lite(pattern)).as_ref()
     }
 
     /// The regex's automaton for `text`: on ASCII text, `regex-lite` within its budget, then
@@ -318,8 +315,8 @@ impl Automata {
         if !crosschecking() {
             return;
         }
-        if let Some(a) = shared_ascii(pattern) {
-            let expected = full(&a);
+        if let Some(a) = self.checker.get_or_init(|| build_ascii(pattern)) {
+            let expected = full(a);
             assert_eq!(
                 lite, &expected,
                 "regex-lite and regex disagree: pattern {pattern:?} on text {text:?}"
@@ -348,52 +345,26 @@ impl Automata {
 
 const SIZE_LIMIT: usize = 1 << 24;
 
-fn shared(pattern: &str) -> Regex {
-    static CACHE: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
-    cached(&CACHE, pattern, || {
-        regex::RegexBuilder::new(pattern)
-            .size_limit(SIZE_LIMIT)
-            .build()
-            .expect("validated regex compiles")
-    })
+fn build_unicode(pattern: &str) -> Regex {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(SIZE_LIMIT)
+        .build()
+        .expect("validated regex compiles")
 }
 
-fn shared_ascii(pattern: &str) -> Option<BytesRegex> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<BytesRegex>>>> = OnceLock::new();
-    cached(&CACHE, pattern, || {
-        regex::bytes::RegexBuilder::new(pattern)
-            .unicode(false)
-            .size_limit(SIZE_LIMIT)
-            .build()
-            .ok()
-    })
+fn build_ascii(pattern: &str) -> Option<BytesRegex> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(SIZE_LIMIT)
+        .build()
+        .ok()
 }
 
-fn shared_lite(pattern: &str) -> Option<regex_lite::Regex> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex_lite::Regex>>>> = OnceLock::new();
-    cached(&CACHE, pattern, || {
-        regex_lite::RegexBuilder::new(pattern)
-            .size_limit(SIZE_LIMIT)
-            .build()
-            .ok()
-    })
-}
-
-fn cached<T: Clone>(
-    cache: &'static OnceLock<Mutex<HashMap<String, T>>>,
-    pattern: &str,
-    build: impl FnOnce() -> T,
-) -> T {
-    let cache = cache.get_or_init(Default::default);
-    if let Some(r) = cache.lock().expect("regex cache").get(pattern) {
-        return r.clone();
-    }
-    let r = build();
-    cache
-        .lock()
-        .expect("regex cache")
-        .insert(pattern.to_string(), r.clone());
-    r
+fn build_lite(pattern: &str) -> Option<regex_lite::Regex> {
+    regex_lite::RegexBuilder::new(pattern)
+        .size_limit(SIZE_LIMIT)
+        .build()
+        .ok()
 }
 
 #[cfg(test)]

@@ -17,26 +17,13 @@ pub struct ScalarText(String);
 
 impl<'de> Deserialize<'de> for ScalarText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = ScalarText;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<ScalarText, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<ScalarText, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<ScalarText, E> {
-                Ok(ScalarText(v.to_string()))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<ScalarText, E> {
-                Ok(ScalarText(v.to_string()))
-            }
+        match d.deserialize_any(ScalarVisitor::<ScalarText>::new(false))? {
+            ScalarOrList::Scalar(t) => Ok(t),
+            ScalarOrList::List(_) => Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Seq,
+                &"a string",
+            )),
         }
-        d.deserialize_any(V)
     }
 }
 
@@ -585,38 +572,61 @@ enum ScalarOrList<T> {
     List(Vec<T>),
 }
 
+/// Reads a scalar as text, and when `lists` is set a list of `T` instead. Lists are refused
+/// at once otherwise, so an aliased list of lists is never expanded where text is expected.
+struct ScalarVisitor<T> {
+    lists: bool,
+    item: std::marker::PhantomData<T>,
+}
+
+impl<T> ScalarVisitor<T> {
+    fn new(lists: bool) -> Self {
+        ScalarVisitor {
+            lists,
+            item: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ScalarVisitor<T> {
+    type Value = ScalarOrList<T>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(if self.lists {
+            "a string or a list of strings"
+        } else {
+            "a string"
+        })
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        if !self.lists {
+            return Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Seq,
+                &self,
+            ));
+        }
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(ScalarOrList::List(items))
+    }
+}
+
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for ScalarOrList<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
-            type Value = ScalarOrList<T>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string or a list of strings")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(ScalarOrList::Scalar(ScalarText(v.to_string())))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(ScalarOrList::List(items))
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
+        d.deserialize_any(ScalarVisitor::new(true))
     }
 }
 
