@@ -2,6 +2,7 @@
 
 pub mod compile;
 pub mod error;
+mod prefilter;
 pub mod queries;
 pub mod re;
 pub mod spec;

@@ -17,6 +17,7 @@
 //! Results on short texts are remembered per thread: the same callee, status or path is asked
 //! about by many rules and many flows.
 
+use super::prefilter::Prefilter;
 use regex::Regex;
 use regex::bytes::Regex as BytesRegex;
 use std::cell::RefCell;
@@ -71,6 +72,8 @@ pub struct Automata {
     /// Bytes searched on `lite` so far.
     lite_bytes: AtomicUsize,
     names: OnceLock<Vec<(usize, String)>>,
+    /// Literals every match contains, looked for in ASCII text before any automaton runs.
+    prefilter: OnceLock<Option<Prefilter>>,
     /// The full ASCII automaton `crosscheck` compares `lite` with: apart from `ascii`, whose
     /// presence ends the `lite` budget.
     checker: OnceLock<Option<BytesRegex>>,
@@ -87,6 +90,7 @@ impl Default for Automata {
             lite: OnceLock::new(),
             lite_bytes: AtomicUsize::new(0),
             names: OnceLock::new(),
+            prefilter: OnceLock::new(),
             checker: OnceLock::new(),
             id: NEXT.fetch_add(1, Ordering::Relaxed),
         }
@@ -190,6 +194,21 @@ impl Automata {
         }
     }
 
+    /// False when `text` lacks every literal the regex requires, so it cannot match.
+    fn may_match(&self, pattern: &str, text: &str) -> bool {
+        if !text.is_ascii() {
+            return true;
+        }
+        let Some(f) = self.prefilter.get_or_init(|| Prefilter::of(pattern)) else {
+            return true;
+        };
+        let may = f.may_match(text.as_bytes());
+        if !may {
+            self.verify(pattern, text, &false, |a| a.is_match(text.as_bytes()));
+        }
+        may
+    }
+
     fn recall(&self, text: &str) -> Option<Memo> {
         if text.len() > MEMO_TEXT {
             return None;
@@ -214,6 +233,9 @@ impl Automata {
     }
 
     pub fn is_match(&self, pattern: &str, text: &str) -> bool {
+        if !self.may_match(pattern, text) {
+            return false;
+        }
         if let Some(m) = self.recall(text) {
             return m.matched;
         }
@@ -237,6 +259,9 @@ impl Automata {
     }
 
     pub fn captures<'h>(&self, pattern: &str, text: &'h str) -> Option<Groups<'h>> {
+        if !self.may_match(pattern, text) {
+            return None;
+        }
         let known = self.recall(text);
         if let Some(Memo { matched: false, .. }) = known {
             return None;
@@ -273,6 +298,9 @@ impl Automata {
 
     /// Up to `limit` successive non-overlapping matches.
     pub fn captures_all<'h>(&self, pattern: &str, text: &'h str, limit: usize) -> Vec<Groups<'h>> {
+        if !self.may_match(pattern, text) {
+            return Vec::new();
+        }
         let all: Vec<Spans> = match self.pick(pattern, text) {
             Either::Lite(r) => {
                 let all: Vec<Spans> = r
