@@ -17,7 +17,7 @@ use memchr::memmem::Finder;
 /// A needle shorter than this is too common to be worth a scan.
 const MIN_NEEDLE: usize = 3;
 /// More alternatives than this make the scan cost more than it saves.
-const MAX_NEEDLES: usize = 12;
+const MAX_NEEDLES: usize = 32;
 /// Groups nested deeper than this are not analysed, so a hostile rule cannot exhaust the stack.
 const MAX_DEPTH: usize = 64;
 

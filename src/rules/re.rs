@@ -121,6 +121,13 @@ struct Memo {
     spans: Option<Spans>,
 }
 
+impl Memo {
+    const MISS: Memo = Memo {
+        matched: false,
+        spans: None,
+    };
+}
+
 /// Texts longer than this are not remembered.
 const MEMO_TEXT: usize = 128;
 /// Results one thread remembers, at most. A full memo is emptied and refilled, so it follows
@@ -194,7 +201,8 @@ impl Automata {
         }
     }
 
-    /// False when `text` lacks every literal the regex requires, so it cannot match.
+    /// False when `text` lacks every literal the regex requires, so it cannot match. Asked after
+    /// the memo: with many needles the scan costs more than a lookup.
     fn may_match(&self, pattern: &str, text: &str) -> bool {
         if !text.is_ascii() {
             return true;
@@ -233,11 +241,12 @@ impl Automata {
     }
 
     pub fn is_match(&self, pattern: &str, text: &str) -> bool {
-        if !self.may_match(pattern, text) {
-            return false;
-        }
         if let Some(m) = self.recall(text) {
             return m.matched;
+        }
+        if !self.may_match(pattern, text) {
+            self.remember(text, Memo::MISS);
+            return false;
         }
         let matched = match self.pick(pattern, text) {
             Either::Lite(r) => {
@@ -259,11 +268,12 @@ impl Automata {
     }
 
     pub fn captures<'h>(&self, pattern: &str, text: &'h str) -> Option<Groups<'h>> {
-        if !self.may_match(pattern, text) {
-            return None;
-        }
         let known = self.recall(text);
         if let Some(Memo { matched: false, .. }) = known {
+            return None;
+        }
+        if known.is_none() && !self.may_match(pattern, text) {
+            self.remember(text, Memo::MISS);
             return None;
         }
         if let Some(Memo {
