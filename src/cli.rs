@@ -245,7 +245,12 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     if args.parse_only {
         return parse_only(&args, out);
     }
-    let mut set = load_rules(args.rules.as_ref())?;
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| miette::miette!("thread pool: {e}"))?;
+    let mut set = pool.install(|| load_rules(args.rules.as_ref()))?;
     let meta = std::fs::metadata(&args.path)
         .map_err(|e| miette::miette!("{}: {e}", args.path.display()))?;
     if !meta.is_dir() {
@@ -261,11 +266,6 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     config.apply(&mut set);
     let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Low);
-    let threads = args.threads.unwrap_or(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| miette::miette!("thread pool: {e}"))?;
     let display = args.path.to_string_lossy().to_string();
     let include = [config.include.as_slice(), &args.include].concat();
     let exclude = [config.exclude.as_slice(), &args.exclude].concat();

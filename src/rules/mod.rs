@@ -163,16 +163,35 @@ fn parse<T: serde::de::DeserializeOwned>(src: &RuleSource) -> miette::Result<T> 
 
 include!("yaml_options.rs");
 
+/// One rule file, deserialised.
+enum Parsed {
+    Facts(FactFile),
+    Model(Box<ModelSpec>),
+    Check(Box<CheckSpec>),
+}
+
 pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
+    use rayon::prelude::*;
+    // Files are deserialised in parallel (most of loading the rules), then merged in order, so
+    // the first error reported is the first file's.
+    let parsed: Vec<miette::Result<Parsed>> = sources
+        .par_iter()
+        .map(|src| {
+            Ok(match kind_of(&src.path) {
+                Kind::Facts => Parsed::Facts(parse(src)?),
+                Kind::Model => Parsed::Model(Box::new(parse(src)?)),
+                Kind::Check => Parsed::Check(Box::new(parse(src)?)),
+            })
+        })
+        .collect();
     // Definitions sharing an id are variants of one fact; a `--rules` file that redefines a
     // built-in id replaces the built-in variants.
     let mut facts: Vec<(FactSpec, usize)> = Vec::new();
     let mut model: Option<(ModelSpec, usize)> = None;
     let mut checks: Vec<(CheckSpec, usize)> = Vec::new();
-    for (i, src) in sources.iter().enumerate() {
-        match kind_of(&src.path) {
-            Kind::Facts => {
-                let file: FactFile = parse(src)?;
+    for (i, parsed) in parsed.into_iter().enumerate() {
+        match parsed? {
+            Parsed::Facts(file) => {
                 for f in file.facts {
                     let earlier_file = facts
                         .iter()
@@ -187,13 +206,12 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
                     facts.push((f, i));
                 }
             }
-            Kind::Model => model = Some((parse(src)?, i)),
-            Kind::Check => {
-                let c: CheckSpec = parse(src)?;
+            Parsed::Model(m) => model = Some((*m, i)),
+            Parsed::Check(c) => {
                 if let Some(pos) = checks.iter().position(|(d, _)| d.id.value == c.id.value) {
-                    checks[pos] = (c, i);
+                    checks[pos] = (*c, i);
                 } else {
-                    checks.push((c, i));
+                    checks.push((*c, i));
                 }
             }
         }
