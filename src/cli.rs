@@ -276,7 +276,7 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     };
     let (report, model) = pool.install(|| {
         let (mut report, model) = crate::audit(&args.path, &set, &opts);
-        let found = suppress::scan(&args.path, model.files.iter().map(|f| f.rel.as_str()));
+        let found = suppress::scan(&args.path, model.files.iter().map(|f| &*f.rel));
         suppress::apply(&mut report, found, &known);
         if let Some(b) = &baseline {
             b.apply(&mut report);

@@ -68,7 +68,7 @@ pub fn shorten(s: &str, max: usize) -> String {
 /// A quoted location: the unit of evidence in every report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
-    pub path: String,
+    pub path: std::sync::Arc<str>,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,

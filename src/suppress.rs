@@ -173,7 +173,7 @@ pub fn apply(report: &mut Report, found: Vec<Suppression>, known: &BTreeMap<Stri
         }
         for e in &mut c.evidence {
             let hit = found.iter().enumerate().find(|(_, s)| {
-                s.path == e.loc.path
+                *s.path == *e.loc.path
                     && (s.line == e.loc.line || s.line + 1 == e.loc.line)
                     && s.reason.is_some()
                     && known.get(&s.check) == Some(&c.id)

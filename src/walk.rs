@@ -56,7 +56,7 @@ pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct FileEntry {
     /// Path relative to the scanned root, `/`-separated.
-    pub rel: String,
+    pub rel: std::sync::Arc<str>,
     pub abs: PathBuf,
     pub lang: Lang,
 }
@@ -132,7 +132,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>
             continue;
         }
         files.push(FileEntry {
-            rel,
+            rel: rel.into(),
             abs: entry.path().to_path_buf(),
             lang,
         });

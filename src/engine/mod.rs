@@ -847,7 +847,7 @@ impl<'a> Engine<'a> {
             .model
             .route_files
             .is_match(rel)
-            .then(|| rel.clone())
+            .then(|| rel.to_string())
     }
 }
 

@@ -59,7 +59,7 @@ pub fn render(template: &str, binds: &BTreeMap<String, Binding>) -> String {
                 .unwrap_or_else(|| "n/a".into()),
             Some("file") => first
                 .and_then(|i| i.loc.as_ref())
-                .map(|l| l.path.clone())
+                .map(|l| l.path.to_string())
                 .unwrap_or_else(|| "n/a".into()),
             Some("locs") => list(&b.items, |i| i.loc.as_ref().map(Location::short)),
             Some("all") => list(&b.items, |i| Some(i.label.clone())),

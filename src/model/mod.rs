@@ -32,7 +32,7 @@ pub enum Side {
 }
 
 pub struct FileInfo {
-    pub rel: String,
+    pub rel: std::sync::Arc<str>,
     pub lang: Lang,
     pub side: Side,
     pub code: Option<CodeFile>,
@@ -147,12 +147,13 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
     let mut files = Vec::with_capacity(entries.len());
     let mut units = Vec::with_capacity(unit_count);
     let mut facts = Vec::with_capacity(fact_count);
-    for (fi, (entry, p)) in entries.iter().zip(parsed).enumerate() {
+    for (fi, (entry, mut p)) in entries.iter().zip(parsed).enumerate() {
         diags.extend(p.diags);
         let side = side_of(entry, p.code.as_ref(), rules);
         let unit_base = units.len();
-        if let Some(code) = &p.code {
-            for ((li, u), loc) in code.units.iter().enumerate().zip(p.unit_locs) {
+        if let Some(code) = &mut p.code {
+            // Parameters move to the unit's record; nothing reads the file's copy afterwards.
+            for ((li, u), loc) in code.units.iter_mut().enumerate().zip(p.unit_locs) {
                 units.push(UnitInfo {
                     file: fi,
                     local: li,
@@ -160,7 +161,7 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
                     container: u.container,
                     route: u.route,
                     loc,
-                    params: u.params.clone(),
+                    params: std::mem::take(&mut u.params),
                     is_module: u.is_module,
                 });
             }
@@ -320,7 +321,7 @@ fn backend_packages_are_server(files: &mut [FileInfo], facts: &[FactRec], rules:
     // Package directories ("" for the root), and whether each depends on a front end.
     let mut packages: BTreeMap<String, bool> = BTreeMap::new();
     for f in files.iter() {
-        if f.rel == "package.json" || f.rel.ends_with("/package.json") {
+        if &*f.rel == "package.json" || f.rel.ends_with("/package.json") {
             let dir = f.rel.strip_suffix("package.json").unwrap_or("").to_string();
             packages.entry(dir).or_insert(false);
         }

@@ -200,7 +200,7 @@ impl<'a> Index<'a> {
             .files
             .iter()
             .enumerate()
-            .map(|(i, f)| (f.rel.as_str(), i))
+            .map(|(i, f)| (&*f.rel, i))
             .collect();
         let mut packages = Vec::new();
         for (i, f) in model.files.iter().enumerate() {
