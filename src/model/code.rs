@@ -27,8 +27,10 @@ pub struct Call {
     pub pos: usize,
     pub name: &'static str,
     pub receiver: Option<&'static str>,
-    /// The argument list's text, shortened: used to see a transaction client passed along.
-    pub args: Box<str>,
+    /// Where the argument list's text, shortened, is in the file's `call_args` (one string per
+    /// file: an allocation per call cost more than the text): used to see a transaction client
+    /// passed along.
+    pub args: std::ops::Range<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +72,8 @@ pub struct CodeFile {
     pub classes: Vec<(String, Option<String>)>,
     pub use_client: bool,
     pub use_server: bool,
+    /// The calls' argument lists, one after another.
+    pub call_args: String,
 }
 
 impl CodeFile {
@@ -82,6 +86,12 @@ impl CodeFile {
         self.route_refs.shrink_to_fit();
         self.instances.shrink_to_fit();
         self.classes.shrink_to_fit();
+        self.call_args.shrink_to_fit();
+    }
+
+    /// A call's argument list, shortened.
+    pub fn args(&self, c: &Call) -> &str {
+        &self.call_args[c.args.start as usize..c.args.end as usize]
     }
 
     /// The unit a byte offset belongs to (0, the module, when in no function).
@@ -111,15 +121,16 @@ fn text<'a>(n: Node, src: &'a str) -> &'a str {
     src.get(n.byte_range()).unwrap_or("")
 }
 
-fn short(s: &str, max: usize) -> String {
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn short(s: &str, max: usize) -> &str {
     if s.len() <= max {
-        return s.to_string();
+        return s;
     }
     let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    s[..end].to_string()
+    &s[..end]
 }
 
 fn unquote(s: &str) -> String {
@@ -511,15 +522,18 @@ fn record_call(node: Node, src: &str, unit: usize, file: &mut CodeFile) {
     if let Some(args) = args_node {
         record_route_refs(node, callee, args, src, file);
     }
+    // Files are at most a few MiB (`walk::MAX_FILE_BYTES`), so offsets fit in u32.
+    let start = file.call_args.len() as u32;
+    if let Some(a) = args_node {
+        file.call_args.push_str(short(text(a, src), 300));
+    }
+    let end = file.call_args.len() as u32;
     file.calls.push(Call {
         unit,
         pos: node.start_byte(),
         name: intern(&name),
-        receiver: receiver.as_deref().map(intern),
-        args: args_node
-            .map(|a| short(text(a, src), 300))
-            .unwrap_or_default()
-            .into(),
+        receiver: receiver.map(intern),
+        args: start..end,
     });
 }
 

@@ -99,7 +99,7 @@ pub fn resolve_calls(model: &mut RepoModel) {
                         edges[caller].push(Edge {
                             pos: call.pos,
                             target,
-                            args: call.args.clone(),
+                            args: code.args(call).into(),
                         });
                     }
                 }
@@ -123,7 +123,7 @@ pub fn resolve_calls(model: &mut RepoModel) {
                     pos: 0,
                     name: crate::intern::intern(name),
                     receiver: recv,
-                    args: Box::default(),
+                    args: 0..0,
                 };
                 if let Some(t) = ix.resolve_call(fi, &call) {
                     routes.push((t, r.route.clone()));
