@@ -16,7 +16,8 @@ pub struct Unit {
     pub start: usize,
     pub end: usize,
     pub line: usize,
-    pub params: Vec<String>,
+    /// Interned: a handful of names (`req`, `tx`, `id`) repeat across most functions.
+    pub params: Vec<&'static str>,
     pub is_module: bool,
     pub default_export: bool,
 }
@@ -354,18 +355,19 @@ fn describe_unit(node: Node, src: &str) -> Unit {
     }
 }
 
-fn param_names(params: Node, src: &str) -> Vec<String> {
+fn param_names(params: Node, src: &str) -> Vec<&'static str> {
     if params.kind() == "identifier" {
-        return vec![text(params, src).to_string()];
+        return vec![intern(text(params, src))];
     }
     let mut out = Vec::new();
     let mut c = params.walk();
     for p in params.named_children(&mut c) {
         let target = p.child_by_field_name("pattern").unwrap_or(p);
         if target.kind() == "identifier" {
-            out.push(text(target, src).to_string());
+            out.push(intern(text(target, src)));
         }
     }
+    out.shrink_to_fit();
     out
 }
 

@@ -48,7 +48,7 @@ pub struct UnitInfo {
     pub container: Option<&'static str>,
     pub route: Option<&'static str>,
     pub loc: Location,
-    pub params: Vec<String>,
+    pub params: Vec<&'static str>,
     pub is_module: bool,
 }
 
