@@ -380,7 +380,9 @@ fn expand(
                 let f = &model.facts[*fact];
                 let inherit = match f.value("client") {
                     None => true,
-                    Some(c) => params.iter().any(|p| *p == c.split('.').next().unwrap_or(c)),
+                    Some(c) => params
+                        .iter()
+                        .any(|p| *p == c.split('.').next().unwrap_or(c)),
                 };
                 let tx = tx.or(if inherit { inherited } else { None });
                 out.push(Event {
