@@ -36,18 +36,39 @@ pub struct Call {
 
 #[derive(Debug, Clone)]
 pub struct Import {
-    pub local: String,
+    pub local: &'static str,
     /// The exported name, `default`, or `*` for a namespace or CommonJS module object.
-    pub imported: String,
-    pub source: String,
+    pub imported: &'static str,
+    pub source: &'static str,
+}
+
+impl Import {
+    /// Interned: the same modules and names are imported by file after file.
+    fn new(local: &str, imported: &str, source: &str) -> Import {
+        Import {
+            local: intern(local),
+            imported: intern(imported),
+            source: intern(source),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct ReExport {
     /// The name exported here, or `*`.
-    pub name: String,
-    pub imported: String,
-    pub source: String,
+    pub name: &'static str,
+    pub imported: &'static str,
+    pub source: &'static str,
+}
+
+impl ReExport {
+    fn new(name: &str, imported: &str, source: &str) -> ReExport {
+        ReExport {
+            name: intern(name),
+            imported: intern(imported),
+            source: intern(source),
+        }
+    }
 }
 
 /// A handler passed by reference to a router: `router.post('/x', createBooking)`.
@@ -587,18 +608,12 @@ fn record_import(node: Node, src: &str, file: &mut CodeFile) {
         let mut cc = child.walk();
         for part in child.named_children(&mut cc) {
             match part.kind() {
-                "identifier" => file.imports.push(Import {
-                    local: text(part, src).into(),
-                    imported: "default".into(),
-                    source: source.clone(),
-                }),
+                "identifier" => file
+                    .imports
+                    .push(Import::new(text(part, src), "default", &source)),
                 "namespace_import" => {
                     if let Some(id) = part.named_child(0) {
-                        file.imports.push(Import {
-                            local: text(id, src).into(),
-                            imported: "*".into(),
-                            source: source.clone(),
-                        });
+                        file.imports.push(Import::new(text(id, src), "*", &source));
                     }
                 }
                 "named_imports" => {
@@ -615,11 +630,7 @@ fn record_import(node: Node, src: &str, file: &mut CodeFile) {
                             .child_by_field_name("alias")
                             .map(|n| text(n, src).to_string())
                             .unwrap_or_else(|| name.clone());
-                        file.imports.push(Import {
-                            local,
-                            imported: name,
-                            source: source.clone(),
-                        });
+                        file.imports.push(Import::new(&local, &name, &source));
                     }
                 }
                 _ => {}
@@ -652,20 +663,12 @@ fn record_export(node: Node, src: &str, file: &mut CodeFile) {
                         .child_by_field_name("alias")
                         .map(|n| text(n, src).to_string())
                         .unwrap_or_else(|| name.clone());
-                    file.reexports.push(ReExport {
-                        name: alias,
-                        imported: name,
-                        source: source.clone(),
-                    });
+                    file.reexports.push(ReExport::new(&alias, &name, &source));
                 }
             }
         }
         if !any_clause {
-            file.reexports.push(ReExport {
-                name: "*".into(),
-                imported: "*".into(),
-                source,
-            });
+            file.reexports.push(ReExport::new("*", "*", &source));
         }
     } else if t.starts_with("export default")
         && let Some(v) = node.child_by_field_name("value")
@@ -734,22 +737,16 @@ fn record_require(node: Node, src: &str, file: &mut CodeFile) {
         return;
     };
     match name.kind() {
-        "identifier" => file.imports.push(Import {
-            local: text(name, src).into(),
-            imported: "*".into(),
-            source,
-        }),
+        "identifier" => file
+            .imports
+            .push(Import::new(text(name, src), "*", &source)),
         "object_pattern" => {
             let mut c = name.walk();
             for p in name.named_children(&mut c) {
                 match p.kind() {
                     "shorthand_property_identifier_pattern" => {
                         let n = text(p, src).to_string();
-                        file.imports.push(Import {
-                            local: n.clone(),
-                            imported: n,
-                            source: source.clone(),
-                        });
+                        file.imports.push(Import::new(&n, &n, &source));
                     }
                     "pair_pattern" => {
                         let k = p
@@ -760,11 +757,7 @@ fn record_require(node: Node, src: &str, file: &mut CodeFile) {
                             .child_by_field_name("value")
                             .map(|n| text(n, src).to_string())
                             .unwrap_or_default();
-                        file.imports.push(Import {
-                            local: v,
-                            imported: k,
-                            source: source.clone(),
-                        });
+                        file.imports.push(Import::new(&v, &k, &source));
                     }
                     _ => {}
                 }

@@ -426,12 +426,8 @@ impl<'a> Index<'a> {
         }
         for re in &code.reexports {
             if re.name == name || re.name == "*" {
-                let inner = if re.name == "*" {
-                    name
-                } else {
-                    re.imported.as_str()
-                };
-                if let Some(m) = self.module(file, &re.source)
+                let inner = if re.name == "*" { name } else { re.imported };
+                if let Some(m) = self.module(file, re.source)
                     && let Some(u) = self.export(m, inner, member, depth + 1, seen)
                 {
                     return Some(u);
@@ -440,9 +436,9 @@ impl<'a> Index<'a> {
         }
         // An imported-then-exported binding: `import { x } from './a'; export { x }`.
         if let Some(imp) = code.imports.iter().find(|i| i.local == name)
-            && let Some(m) = self.module(file, &imp.source)
+            && let Some(m) = self.module(file, imp.source)
         {
-            return self.export(m, &imp.imported, member, depth + 1, seen);
+            return self.export(m, imp.imported, member, depth + 1, seen);
         }
         None
     }
@@ -539,8 +535,8 @@ impl<'a> Index<'a> {
                     return Some(base + i);
                 }
                 if let Some(imp) = code.imports.iter().find(|i| i.local == call.name) {
-                    let m = self.module(file, &imp.source)?;
-                    return self.export(m, &imp.imported, None, 0, &mut HashSet::new());
+                    let m = self.module(file, imp.source)?;
+                    return self.export(m, imp.imported, None, 0, &mut HashSet::new());
                 }
                 self.unique(call.name)
             }
@@ -557,11 +553,11 @@ impl<'a> Index<'a> {
                 if root == recv
                     && let Some(imp) = code.imports.iter().find(|i| i.local == root)
                 {
-                    let m = self.module(file, &imp.source)?;
+                    let m = self.module(file, imp.source)?;
                     let mut seen = HashSet::new();
-                    return match imp.imported.as_str() {
+                    return match imp.imported {
                         "*" | "default" => self
-                            .export(m, &imp.imported, Some(call.name), 0, &mut seen)
+                            .export(m, imp.imported, Some(call.name), 0, &mut seen)
                             .or_else(|| self.export(m, call.name, None, 0, &mut HashSet::new())),
                         name => self
                             .export(m, name, Some(call.name), 0, &mut seen)
