@@ -57,6 +57,18 @@ impl SourceText {
     }
 }
 
+/// At most `max` bytes of `s`, cut at a character boundary (no ellipsis, no copy).
+pub fn prefix_within(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 pub fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();

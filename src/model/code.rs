@@ -2,6 +2,7 @@
 //! imports and re-exports. One iterative pass over the tree, so deep nesting cannot overflow.
 
 use crate::intern::intern;
+use crate::source::prefix_within;
 use tree_sitter::Node;
 
 /// A top-level function-like node (nested functions belong to their outermost unit).
@@ -34,36 +35,24 @@ pub struct Call {
     pub args: std::ops::Range<u32>,
 }
 
+/// A name one module takes from another: an import (`name` is the local binding) or a
+/// re-export (`name` is the exported name, or `*`). Interned: the same modules and names come
+/// up file after file.
 #[derive(Debug, Clone)]
-pub struct Import {
-    pub local: &'static str,
-    /// The exported name, `default`, or `*` for a namespace or CommonJS module object.
-    pub imported: &'static str,
-    pub source: &'static str,
-}
-
-impl Import {
-    /// Interned: the same modules and names are imported by file after file.
-    fn new(local: &str, imported: &str, source: &str) -> Import {
-        Import {
-            local: intern(local),
-            imported: intern(imported),
-            source: intern(source),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct ReExport {
-    /// The name exported here, or `*`.
+pub struct Link {
     pub name: &'static str,
+    /// The name in the source module, `default`, or `*` for a namespace or CommonJS module
+    /// object.
     pub imported: &'static str,
     pub source: &'static str,
 }
 
-impl ReExport {
-    fn new(name: &str, imported: &str, source: &str) -> ReExport {
-        ReExport {
+pub type Import = Link;
+pub type ReExport = Link;
+
+impl Link {
+    fn new(name: &str, imported: &str, source: &str) -> Link {
+        Link {
             name: intern(name),
             imported: intern(imported),
             source: intern(source),
@@ -141,18 +130,6 @@ const ROUTE_METHODS: &[&str] = &[
 
 fn text<'a>(n: Node, src: &'a str) -> &'a str {
     src.get(n.byte_range()).unwrap_or("")
-}
-
-/// At most `max` bytes of `s`, cut at a character boundary.
-fn short(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 fn unquote(s: &str) -> String {
@@ -534,7 +511,7 @@ fn record_call(node: Node, src: &str, unit: usize, file: &mut CodeFile) {
             };
             let obj = callee
                 .child_by_field_name("object")
-                .map(|o| short(text(o, src), 120));
+                .map(|o| prefix_within(text(o, src), 120));
             (text(prop, src).to_string(), obj)
         }
         _ => return,
@@ -548,7 +525,7 @@ fn record_call(node: Node, src: &str, unit: usize, file: &mut CodeFile) {
     // Files are at most a few MiB (`walk::MAX_FILE_BYTES`), so offsets fit in u32.
     let start = file.call_args.len() as u32;
     if let Some(a) = args_node {
-        file.call_args.push_str(short(text(a, src), 300));
+        file.call_args.push_str(prefix_within(text(a, src), 300));
     }
     let end = file.call_args.len() as u32;
     file.calls.push(Call {

@@ -278,15 +278,8 @@ pub fn location(entry: &FileEntry, src: &SourceText, start: usize, end: usize) -
     }
 }
 
-fn cut(s: &str) -> String {
-    if s.len() <= MAX_VALUE_BYTES {
-        return s.to_string();
-    }
-    let mut end = MAX_VALUE_BYTES;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
+fn cut(s: &str) -> &str {
+    crate::source::prefix_within(s, MAX_VALUE_BYTES)
 }
 
 /// Runs the language's combined query once and hands each match to the variants whose pattern
@@ -483,7 +476,7 @@ fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<Values> {
     }
     for (name, t) in caps {
         if *name != "text" {
-            values.insert_if_absent(name, || cut(t));
+            values.insert_if_absent(name, cut(t));
         }
     }
     values.insert("text", cut(whole));
@@ -557,7 +550,7 @@ fn prop_value(prop: &crate::rules::spec::PropSpec, from: &str) -> Option<String>
             .unwrap_or_default()
             .to_string(),
     };
-    Some(cut(&v))
+    Some(cut(&v).to_string())
 }
 
 fn named_groups(re: &Re, c: &Groups, values: &mut Values) {

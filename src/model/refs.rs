@@ -181,7 +181,7 @@ pub fn resolve(facts: &mut Vec<FactRec>, modules: &HashSet<usize>) {
                 let values = std::sync::Arc::make_mut(&mut f.values);
                 values.insert("entity", t.entity);
                 for (k, v) in t.extra {
-                    values.insert_if_absent(&k, || v);
+                    values.insert_if_absent(&k, &v);
                 }
             }
             None => drop[i] = true,

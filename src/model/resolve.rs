@@ -435,7 +435,7 @@ impl<'a> Index<'a> {
             }
         }
         // An imported-then-exported binding: `import { x } from './a'; export { x }`.
-        if let Some(imp) = code.imports.iter().find(|i| i.local == name)
+        if let Some(imp) = code.imports.iter().find(|i| i.name == name)
             && let Some(m) = self.module(file, imp.source)
         {
             return self.export(m, imp.imported, member, depth + 1, seen);
@@ -534,7 +534,7 @@ impl<'a> Index<'a> {
                 {
                     return Some(base + i);
                 }
-                if let Some(imp) = code.imports.iter().find(|i| i.local == call.name) {
+                if let Some(imp) = code.imports.iter().find(|i| i.name == call.name) {
                     let m = self.module(file, imp.source)?;
                     return self.export(m, imp.imported, None, 0, &mut HashSet::new());
                 }
@@ -551,7 +551,7 @@ impl<'a> Index<'a> {
             Some(recv) => {
                 let root = recv.split(['.', '(', '[']).next().unwrap_or(recv);
                 if root == recv
-                    && let Some(imp) = code.imports.iter().find(|i| i.local == root)
+                    && let Some(imp) = code.imports.iter().find(|i| i.name == root)
                 {
                     let m = self.module(file, imp.source)?;
                     let mut seen = HashSet::new();

@@ -53,9 +53,9 @@ impl Values {
     }
 
     /// Sets `k` only when it has no value yet.
-    pub fn insert_if_absent(&mut self, k: &str, v: impl FnOnce() -> String) {
+    pub fn insert_if_absent(&mut self, k: &str, v: &str) {
         if let Err(i) = self.find(k) {
-            self.insert_at(i, k, &v());
+            self.insert_at(i, k, v);
         }
     }
 
@@ -97,8 +97,8 @@ mod tests {
         let mut v = Values::new();
         v.insert("text", "whole");
         v.insert("entity", "Booking");
-        v.insert_if_absent("entity", || "Other".into());
-        v.insert_if_absent("callee", || "prisma.booking.create".into());
+        v.insert_if_absent("entity", "Other");
+        v.insert_if_absent("callee", "prisma.booking.create");
         v.insert("text", "replaced");
         let all: Vec<_> = v.iter().collect();
         assert_eq!(

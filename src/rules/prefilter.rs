@@ -95,7 +95,7 @@ fn contains_folded(text: &[u8], needle: &[u8]) -> bool {
     false
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Lit {
     bytes: Vec<u8>,
     fold: bool,
