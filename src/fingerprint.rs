@@ -4,50 +4,7 @@
 //! `partialFingerprints` and baselines both use it.
 
 use crate::report::Report;
-use crate::source::{Location, SourceText};
-use std::collections::BTreeMap;
-use std::path::Path;
-
-/// Files larger than this are not re-read; their fingerprints fall back to the quoted snippet.
-const MAX_READ: u64 = 4 * 1024 * 1024;
-
-/// The evidence files of a report, read once each (read-only), by root-relative path.
-pub struct Sources<'a> {
-    root: &'a Path,
-    files: BTreeMap<String, Option<SourceText>>,
-}
-
-impl<'a> Sources<'a> {
-    pub fn new(root: &'a Path) -> Self {
-        Sources {
-            root,
-            files: BTreeMap::new(),
-        }
-    }
-
-    pub fn get(&mut self, rel: &str) -> Option<&SourceText> {
-        let root = self.root;
-        self.files
-            .entry(rel.to_string())
-            .or_insert_with(|| read(root, rel))
-            .as_ref()
-    }
-}
-
-fn read(root: &Path, rel: &str) -> Option<SourceText> {
-    if rel.split('/').any(|c| c == "..") {
-        return None;
-    }
-    let path = root.join(rel);
-    let meta = std::fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_READ {
-        return None;
-    }
-    let bytes = std::fs::read(&path).ok()?;
-    Some(SourceText::new(
-        String::from_utf8_lossy(&bytes).into_owned(),
-    ))
-}
+use crate::source::{Location, SourceText, Sources};
 
 /// FNV-1a, 64 bits: a fixed, documented function, so fingerprints are the same across builds,
 /// platforms and Rust versions (std's hasher promises none of that).
@@ -88,8 +45,7 @@ pub fn of_check(check_id: &str) -> String {
 }
 
 /// Fills in the fingerprint of every evidence location in the report.
-pub fn assign(report: &mut Report, root: &Path) {
-    let mut sources = Sources::new(root);
+pub fn assign(report: &mut Report, sources: &mut Sources) {
     for c in &mut report.checks {
         for e in &mut c.evidence {
             e.fingerprint = of(&c.id, &e.loc, sources.get(&e.loc.path));

@@ -89,6 +89,8 @@ pub fn audit(
         files.len(),
         model.diags.clone(),
     );
-    fingerprint::assign(&mut report, root);
+    let mut sources = source::Sources::new(root);
+    report::quote(&mut report, &mut sources);
+    fingerprint::assign(&mut report, &mut sources);
     (report, model)
 }

@@ -176,7 +176,7 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
         .map(|c| {
             c.units
                 .iter()
-                .map(|u| location(entry, &src, u.start, u.end))
+                .map(|u| unquoted(entry, &src, u.start, u.end))
                 .collect()
         })
         .unwrap_or_default();
@@ -267,6 +267,13 @@ fn first_error_line(root: tree_sitter::Node) -> Option<usize> {
 }
 
 pub fn location(entry: &FileEntry, src: &SourceText, start: usize, end: usize) -> Location {
+    let mut loc = unquoted(entry, src, start, end);
+    loc.snippet = src.snippet(loc.line, loc.end_line);
+    loc
+}
+
+/// A location whose snippet is quoted only if a report cites it (`Location::quote`).
+fn unquoted(entry: &FileEntry, src: &SourceText, start: usize, end: usize) -> Location {
     let (line, column) = src.position(start);
     let (end_line, _) = src.position(end.saturating_sub(1).max(start));
     Location {
@@ -274,7 +281,7 @@ pub fn location(entry: &FileEntry, src: &SourceText, start: usize, end: usize) -
         line,
         column,
         end_line,
-        snippet: src.snippet(line, end_line),
+        snippet: String::new(),
     }
 }
 

@@ -107,6 +107,13 @@ pub struct Evidence {
     pub suppressed: Option<String>,
 }
 
+/// Quotes the evidence locations the model kept unquoted.
+pub fn quote(report: &mut Report, sources: &mut crate::source::Sources) {
+    for e in report.checks.iter_mut().flat_map(|c| &mut c.evidence) {
+        e.loc.quote(sources);
+    }
+}
+
 impl CheckReport {
     /// Fails the run at this severity threshold: failing, not suppressed, not in the baseline.
     pub fn fails_run(&self, fail_on: FailOn) -> bool {
