@@ -42,3 +42,33 @@ pub fn note(label: &str, f: impl FnOnce() -> String) {
         eprintln!("{label:<6} {}", f());
     }
 }
+
+/// Per-file times, kept only when timings are on.
+static FILE_TIMES: std::sync::Mutex<Vec<(u128, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs `f` for one file; when timings are on, records how long it took.
+pub fn per_file<T>(path: &str, f: impl FnOnce() -> T) -> T {
+    if !enabled() {
+        return f();
+    }
+    let start = Instant::now();
+    let out = f();
+    let nanos = start.elapsed().as_nanos();
+    if let Ok(mut v) = FILE_TIMES.lock() {
+        v.push((nanos, path.to_string()));
+    }
+    out
+}
+
+/// When timings are on, prints the files that took longest to parse and extract.
+pub fn slowest_files() {
+    if !enabled() {
+        return;
+    }
+    let Ok(mut v) = FILE_TIMES.lock() else { return };
+    v.sort_by(|a, b| b.cmp(a));
+    for (nanos, path) in v.iter().take(8) {
+        eprintln!("file   {:>9.3} ms  {path}", *nanos as f64 / 1e6);
+    }
+    v.clear();
+}

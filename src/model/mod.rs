@@ -134,10 +134,11 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
         entries
             .par_iter()
             .map_init(tree_sitter::Parser::new, |parser, e| {
-                extract::extract_file(e, rules, parser)
+                crate::timing::per_file(&e.rel, || extract::extract_file(e, rules, parser))
             })
             .collect()
     });
+    crate::timing::slowest_files();
     // Sized exactly: grown by doubling, these two were a fifth of the peak heap at 20k files.
     let unit_count = parsed
         .iter()
