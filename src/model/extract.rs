@@ -272,6 +272,22 @@ pub fn location(entry: &FileEntry, src: &SourceText, start: usize, end: usize) -
     loc
 }
 
+/// A fact's location: quoted, unless the fact is a reference binding, which the model
+/// consumes before any check or report sees it (bindings are most facts of a large repository).
+fn fact_location(
+    entry: &FileEntry,
+    src: &SourceText,
+    start: usize,
+    end: usize,
+    values: &Values,
+) -> Location {
+    if values.contains_key("binds") {
+        unquoted(entry, src, start, end)
+    } else {
+        location(entry, src, start, end)
+    }
+}
+
 /// A location whose snippet is quoted only if a report cites it (`Location::quote`).
 fn unquoted(entry: &FileEntry, src: &SourceText, start: usize, end: usize) -> Location {
     let (line, column) = src.position(start);
@@ -353,7 +369,7 @@ fn run_query(
                         .clone()
                         .map(|r| (r.start, r.end))
                         .unwrap_or((start, end)),
-                    loc: location(entry, src, start, end),
+                    loc: fact_location(entry, src, start, end, &values),
                     unit: code.map(|c| c.unit_at(start)).unwrap_or(0),
                     values,
                 });
@@ -538,7 +554,7 @@ fn run_scan(
             start,
             end,
             scope: (start, end),
-            loc: location(entry, src, start, end),
+            loc: fact_location(entry, src, start, end, &values),
             unit: code.map(|c| c.unit_at(start)).unwrap_or(0),
             values,
         });

@@ -144,10 +144,16 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
         .iter()
         .map(|p| p.code.as_ref().map_or(1, |c| c.units.len()))
         .sum();
-    let fact_count = parsed.iter().map(|p| p.hits.len()).sum();
+    let binding_count = parsed
+        .iter()
+        .flat_map(|p| &p.hits)
+        .filter(|h| refs::BindingFact::is_binding(&h.values))
+        .count();
+    let fact_count = parsed.iter().map(|p| p.hits.len()).sum::<usize>() - binding_count;
     let mut files = Vec::with_capacity(entries.len());
     let mut units = Vec::with_capacity(unit_count);
     let mut facts = Vec::with_capacity(fact_count);
+    let mut bindings = Vec::with_capacity(binding_count);
     for (fi, (entry, mut p)) in entries.iter().zip(parsed).enumerate() {
         diags.extend(p.diags);
         let side = side_of(entry, p.code.as_ref(), rules);
@@ -185,6 +191,15 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
             });
         }
         for h in p.hits {
+            if refs::BindingFact::is_binding(&h.values) {
+                bindings.push(refs::BindingFact {
+                    file: fi,
+                    unit: unit_base + h.unit,
+                    start: h.start,
+                    values: h.values,
+                });
+                continue;
+            }
             facts.push(FactRec {
                 fact: h.fact,
                 variant: h.variant,
@@ -207,7 +222,8 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
         });
     }
     let modules: std::collections::HashSet<usize> = files.iter().map(|f| f.unit_base).collect();
-    refs::resolve(&mut facts, &modules);
+    refs::resolve(&mut facts, &bindings, &modules);
+    drop(bindings);
     normalize_writes(&mut facts, rules);
     backend_packages_are_server(&mut files, &facts, rules);
     let mut model = RepoModel {

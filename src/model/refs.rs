@@ -13,7 +13,29 @@
 //! receiver was not a data reference (`map.set`, `params.delete`).
 
 use super::FactRec;
+use super::values::Values;
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A binding fact, kept apart from the model's facts: it is consumed here, and bindings are
+/// most facts of a large repository, so they carry no location.
+pub struct BindingFact {
+    pub file: usize,
+    /// Global unit index.
+    pub unit: usize,
+    pub start: usize,
+    pub values: Values,
+}
+
+impl BindingFact {
+    fn value(&self, k: &str) -> Option<&str> {
+        self.values.get(k)
+    }
+
+    /// Whether a fact's values make it a binding.
+    pub fn is_binding(values: &Values) -> bool {
+        values.contains_key("binds")
+    }
+}
 
 const MAX_DEPTH: usize = 8;
 
@@ -31,14 +53,14 @@ struct Target {
 }
 
 struct Resolver<'a> {
-    facts: &'a [FactRec],
+    bindings: &'a [BindingFact],
     local: HashMap<(usize, &'a str), Vec<Binding>>,
     global: HashMap<&'a str, Vec<Binding>>,
 }
 
 impl<'a> Resolver<'a> {
     fn binding_target(&self, idx: usize, depth: usize) -> Option<Target> {
-        let f = &self.facts[idx];
+        let f = &self.bindings[idx];
         let mut t = match f.value("entity") {
             Some(e) => Target {
                 entity: e.to_string(),
@@ -127,16 +149,16 @@ impl<'a> Resolver<'a> {
     }
 }
 
-pub fn resolve(facts: &mut Vec<FactRec>, modules: &HashSet<usize>) {
+/// Gives each fact with a `via` value the entity it resolves to through the bindings, and drops
+/// those that resolve to nothing.
+pub fn resolve(facts: &mut Vec<FactRec>, bindings: &[BindingFact], modules: &HashSet<usize>) {
     let mut local: HashMap<(usize, &str), Vec<Binding>> = HashMap::new();
     let mut global: HashMap<&str, Vec<Binding>> = HashMap::new();
-    let mut any = false;
-    for (idx, f) in facts.iter().enumerate() {
+    for (idx, f) in bindings.iter().enumerate() {
         let (Some(binds), Some(name)) = (f.value("binds"), f.value("name")) else {
             continue;
         };
         let name = name.trim_start_matches('#');
-        any = true;
         let b = Binding {
             idx,
             file: f.file,
@@ -148,32 +170,23 @@ pub fn resolve(facts: &mut Vec<FactRec>, modules: &HashSet<usize>) {
             global.entry(name).or_default().push(b);
         }
     }
-    let has_via = facts
-        .iter()
-        .any(|f| f.values.contains_key("via") && !f.values.contains_key("binds"));
-    if !any && !has_via {
-        return;
-    }
     let mut updates: Vec<(usize, Option<Target>)> = Vec::new();
     {
         let r = Resolver {
-            facts,
+            bindings,
             local,
             global,
         };
         for (i, f) in facts.iter().enumerate() {
-            if f.values.contains_key("binds") || f.values.contains_key("entity") {
+            if f.values.contains_key("entity") {
                 continue;
             }
             let Some(via) = f.value("via") else { continue };
             updates.push((i, r.resolve(via, f.file, f.unit, f.start, 0)));
         }
     }
-    // Bindings are consumed here: flows and checks see only the facts they resolve.
-    let mut drop: Vec<bool> = facts
-        .iter()
-        .map(|f| f.values.contains_key("binds"))
-        .collect();
+    let mut drop = vec![false; facts.len()];
+    let mut any_dropped = false;
     for (i, t) in updates {
         match t {
             Some(t) => {
@@ -184,12 +197,17 @@ pub fn resolve(facts: &mut Vec<FactRec>, modules: &HashSet<usize>) {
                     values.insert_if_absent(&k, &v);
                 }
             }
-            None => drop[i] = true,
+            None => {
+                drop[i] = true;
+                any_dropped = true;
+            }
         }
     }
-    let mut i = 0;
-    facts.retain(|_| {
-        i += 1;
-        !drop[i - 1]
-    });
+    if any_dropped {
+        let mut i = 0;
+        facts.retain(|_| {
+            i += 1;
+            !drop[i - 1]
+        });
+    }
 }
