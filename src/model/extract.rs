@@ -6,6 +6,7 @@ use super::values::Values;
 use crate::lang::Lang;
 use crate::report::Diagnostic;
 use crate::rules::compile::WITHIN_CALL;
+use crate::rules::dispatch::{Scratch, Target};
 use crate::rules::re::Groups;
 use crate::rules::spec::Re;
 use crate::rules::{RuleSet, Variant};
@@ -321,6 +322,7 @@ fn run_query(
     let text = src.text.as_str();
     let (matches, stopped_at) = q.query.matches(root, query_work_limit());
     let imports = import_ranges(root);
+    let mut scratch = Scratch::default();
     for m in &matches {
         // A comment inside a call chain (`.leftJoin(...) // why`) would hide the callee from
         // its fact's pattern: callees are matched without their comments.
@@ -356,8 +358,18 @@ fn run_query(
         {
             caps.insert(WITHIN_CALL, enclosing_callee(node, text));
         }
-        for &(fi, vi) in &q.patterns[m.pattern] {
+        let callee = caps.get("callee").copied().unwrap_or("");
+        let whole = caps.get("text").copied().unwrap_or("");
+        let dispatch = q.dispatch(m.pattern, &rules.facts);
+        dispatch.candidates(callee, whole, &mut scratch);
+        for (slot, &(fi, vi)) in q.patterns[m.pattern].iter().enumerate() {
             let variant = &rules.facts[fi].variants[vi];
+            if !scratch.may[slot] {
+                if crate::rules::re::crosschecking() {
+                    verify_rejection(variant, dispatch.target(slot), callee, whole);
+                }
+                continue;
+            }
             if let Some(values) = fact_values(variant, &caps) {
                 let (start, end) = (node.start_byte(), node.end_byte());
                 hits.push(Hit {
@@ -377,6 +389,21 @@ fn run_query(
         }
     }
     stopped_at
+}
+
+/// Under the regex crosscheck, panics unless a variant the literal scan rejected fails its
+/// first regex.
+fn verify_rejection(v: &Variant, target: Option<Target>, callee: &str, whole: &str) {
+    let (re, text) = match target {
+        Some(Target::Callee) => (v.spec.call.as_ref(), callee),
+        Some(Target::Text) => (v.spec.string.as_ref(), whole),
+        None => (None, ""),
+    };
+    let re = re.expect("a rejected variant has a first regex");
+    assert!(
+        re.captures(text).is_none(),
+        "the literal scan rejected {text:?}, which its regex matches"
+    );
 }
 
 /// The node's text with its comments removed, when it has any.

@@ -1,8 +1,9 @@
 //! Rule loading: the embedded defaults plus `--rules DIR`, parsed then validated.
 
 pub mod compile;
+pub mod dispatch;
 pub mod error;
-mod prefilter;
+pub mod prefilter;
 pub mod queries;
 pub mod re;
 pub mod spec;
@@ -44,6 +45,21 @@ pub struct CombinedQuery {
     pub match_capture: u16,
     /// For each pattern index, the (fact, variant) pairs it stands for.
     pub patterns: Vec<Vec<(usize, usize)>>,
+    /// For each pattern index, its variants' literal scan, built on first use.
+    pub dispatch: Vec<std::sync::OnceLock<dispatch::Dispatch>>,
+}
+
+impl CombinedQuery {
+    /// The literal scan of a pattern's variants.
+    pub fn dispatch(&self, pattern: usize, facts: &[Fact]) -> &dispatch::Dispatch {
+        self.dispatch[pattern].get_or_init(|| {
+            dispatch::Dispatch::new(
+                self.patterns[pattern]
+                    .iter()
+                    .map(|&(fi, vi)| &facts[fi].variants[vi]),
+            )
+        })
+    }
 }
 
 pub struct Check {

@@ -67,6 +67,11 @@ impl Prefilter {
         Some(Prefilter { needles })
     }
 
+    /// The literals, lowercase where they match in any case.
+    pub fn needles(&self) -> impl Iterator<Item = &[u8]> {
+        self.needles.iter().map(|n| n.finder.needle())
+    }
+
     /// False only when the ASCII `text` holds none of the literals, so the regex cannot match.
     pub fn may_match(&self, text: &[u8]) -> bool {
         self.needles.iter().any(|n| {

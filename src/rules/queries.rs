@@ -113,10 +113,14 @@ impl Plan {
             let match_capture = query
                 .capture_index_for_name("match")
                 .expect("every pattern has @match");
+            let dispatch = (0..query.pattern_count())
+                .map(|_| OnceLock::new())
+                .collect();
             Ok(CombinedQuery {
                 query,
                 match_capture,
                 patterns,
+                dispatch,
             })
         })
     }

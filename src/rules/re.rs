@@ -37,7 +37,7 @@ pub fn crosscheck(on: bool) {
     CROSSCHECK.store(on, Ordering::Relaxed);
 }
 
-fn crosschecking() -> bool {
+pub(crate) fn crosschecking() -> bool {
     static FROM_ENV: OnceLock<()> = OnceLock::new();
     FROM_ENV.get_or_init(|| {
         if std::env::var_os("BOOKING_AUDIT_REGEX_CROSSCHECK").is_some() {
@@ -207,7 +207,7 @@ impl Automata {
         if !text.is_ascii() {
             return true;
         }
-        let Some(f) = self.prefilter.get_or_init(|| Prefilter::of(pattern)) else {
+        let Some(f) = self.prefilter(pattern) else {
             return true;
         };
         let may = f.may_match(text.as_bytes());
@@ -215,6 +215,13 @@ impl Automata {
             self.verify(pattern, text, &false, |a| a.is_match(text.as_bytes()));
         }
         may
+    }
+
+    /// The regex's required literals, if it has any worth a scan.
+    pub fn prefilter(&self, pattern: &str) -> Option<&Prefilter> {
+        self.prefilter
+            .get_or_init(|| Prefilter::of(pattern))
+            .as_ref()
     }
 
     fn recall(&self, text: &str) -> Option<Memo> {

@@ -75,6 +75,10 @@ impl Re {
     pub fn captures_all<'h>(&self, text: &'h str, limit: usize) -> Vec<Groups<'h>> {
         self.automata().captures_all(self.pattern(), text, limit)
     }
+    /// Literals every match contains (one at least), if the regex has any worth a scan.
+    pub fn prefilter(&self) -> Option<&super::prefilter::Prefilter> {
+        self.automata().prefilter(self.pattern())
+    }
     /// The named groups, with their indexes.
     pub fn names(&self) -> &[(usize, String)] {
         self.automata().names(self.pattern())
