@@ -120,7 +120,8 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
         Err(d) => return ParsedFile::empty(vec![d]),
     };
     let root = tree.root_node();
-    if nesting_depth(root, MAX_NESTING) > MAX_NESTING {
+    let flat = crate::pattern::Flat::new(root);
+    if flat.max_depth() > MAX_NESTING {
         return ParsedFile::empty(vec![Diagnostic::note(
             &entry.rel,
             format!("skipped: syntax nested over {MAX_NESTING} levels deep (generated?)"),
@@ -159,7 +160,7 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
         }
     }
     if let Some(q) = rules.queries.get(entry.lang)
-        && let Some(at) = run_query(rules, q, root, &src, entry, code.as_ref(), &mut hits)
+        && let Some(at) = run_query(rules, q, &flat, &src, entry, code.as_ref(), &mut hits)
     {
         let (line, _) = src.position(at);
         diags.push(Diagnostic::warning(
@@ -187,30 +188,6 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
         unit_locs,
         manifest: None,
         diags,
-    }
-}
-
-/// The depth of the deepest node, or the first depth over `limit`; iterative, so deep
-/// nesting cannot overflow the stack.
-fn nesting_depth(root: tree_sitter::Node, limit: u32) -> u32 {
-    let mut c = root.walk();
-    let mut max = 0;
-    loop {
-        max = max.max(c.depth());
-        if max > limit {
-            return max;
-        }
-        if c.goto_first_child() {
-            continue;
-        }
-        loop {
-            if c.goto_next_sibling() {
-                break;
-            }
-            if !c.goto_parent() {
-                return max;
-            }
-        }
     }
 }
 
@@ -311,7 +288,7 @@ fn cut(s: &str) -> &str {
 fn run_query(
     rules: &RuleSet,
     q: &crate::rules::CombinedQuery,
-    root: tree_sitter::Node,
+    flat: &crate::pattern::Flat,
     src: &SourceText,
     entry: &FileEntry,
     code: Option<&CodeFile>,
@@ -320,8 +297,8 @@ fn run_query(
     let names = q.query.capture_names();
     let scope_idx = q.query.capture_index_for_name("scope");
     let text = src.text.as_str();
-    let (matches, stopped_at) = q.query.matches(root, query_work_limit());
-    let imports = import_ranges(root);
+    let (matches, stopped_at) = q.query.matches_in(flat, query_work_limit());
+    let imports = import_ranges(flat.root());
     let mut scratch = Scratch::default();
     for m in &matches {
         // A comment inside a call chain (`.leftJoin(...) // why`) would hide the callee from

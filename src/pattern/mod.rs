@@ -133,10 +133,19 @@ impl PatternSet {
     /// `work_limit` node and child visits are spent, and then also returns the byte offset
     /// it stopped at.
     pub fn matches<'t>(&self, root: Node<'t>, work_limit: u64) -> (Vec<Match<'t>>, Option<usize>) {
+        self.matches_in(&Flat::new(root), work_limit)
+    }
+
+    /// `matches` on a tree already read into a `Flat`.
+    pub fn matches_in<'t>(
+        &self,
+        tree: &Flat<'t>,
+        work_limit: u64,
+    ) -> (Vec<Match<'t>>, Option<usize>) {
         let mut m = Matcher {
             work: 0,
             limit: work_limit,
-            tree: Flat::new(root),
+            tree,
         };
         let mut found: Vec<(Key, Vec<(u16, u32)>)> = Vec::new();
         let mut stopped = None;
@@ -331,9 +340,10 @@ const NONE: u32 = u32::MAX;
 
 /// A tree's nodes in walk order (tree-sitter's visible nodes, as its query cursor sees
 /// them), read once: matching then tries many patterns per node without calling back into
-/// tree-sitter.
-struct Flat<'t> {
+/// tree-sitter, and the walk that reads them also gives the tree's depth.
+pub struct Flat<'t> {
     nodes: Vec<FlatNode<'t>>,
+    max_depth: u32,
 }
 
 struct FlatNode<'t> {
@@ -348,8 +358,20 @@ struct FlatNode<'t> {
 }
 
 impl<'t> Flat<'t> {
-    fn new(root: Node<'t>) -> Flat<'t> {
+    /// The node the tree was read from.
+    pub fn root(&self) -> Node<'t> {
+        self.nodes[0].node
+    }
+
+    /// The depth of the deepest node (the root's is 0).
+    pub fn max_depth(&self) -> u32 {
+        self.max_depth
+    }
+
+    /// Reads the tree under `root`; iterative, so deep nesting cannot overflow the stack.
+    pub fn new(root: Node<'t>) -> Flat<'t> {
         let mut nodes: Vec<FlatNode<'t>> = Vec::new();
+        let mut max_depth = 0;
         let mut walk: TreeCursor<'t> = root.walk();
         // The last node seen at each depth, whose next sibling the next one there is.
         let mut last_at: Vec<u32> = Vec::new();
@@ -379,6 +401,7 @@ impl<'t> Flat<'t> {
             });
             if walk.goto_first_child() {
                 depth += 1;
+                max_depth = max_depth.max(depth as u32);
                 if last_at.len() > depth {
                     last_at[depth] = NONE;
                 }
@@ -389,7 +412,7 @@ impl<'t> Flat<'t> {
                     break;
                 }
                 if !walk.goto_parent() {
-                    return Flat { nodes };
+                    return Flat { nodes, max_depth };
                 }
                 depth -= 1;
             }
@@ -397,15 +420,15 @@ impl<'t> Flat<'t> {
     }
 }
 
-struct Matcher<'t> {
+struct Matcher<'a, 't> {
     work: u64,
     /// Past it, every node and sequence fails at once: one pattern pairing thousands of
     /// siblings cannot run on unbounded.
     limit: u64,
-    tree: Flat<'t>,
+    tree: &'a Flat<'t>,
 }
 
-impl Matcher<'_> {
+impl Matcher<'_, '_> {
     fn test(&self, t: &Test, at: u32) -> bool {
         let n = &self.tree.nodes[at as usize];
         match t {
