@@ -88,22 +88,40 @@ const MAX_OVERRIDES: usize = 8;
 
 pub fn resolve_calls(model: &mut RepoModel) {
     let edges = {
+        use rayon::prelude::*;
         let ix = Index::new(model);
-        let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); model.units.len()];
-        for (fi, file) in model.files.iter().enumerate() {
-            let Some(code) = &file.code else { continue };
-            for call in &code.calls {
-                let caller = file.unit_base + call.unit;
-                for target in ix.targets(fi, call) {
-                    if target != caller {
-                        edges[caller].push(Edge {
-                            pos: call.pos,
-                            target,
-                            args: code.args(call).into(),
-                        });
+        // Resolved per file in parallel, then placed in file order: the same edges, in the
+        // same order, whatever the thread count.
+        let per_file: Vec<Vec<(usize, Edge)>> = model
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(fi, file)| {
+                let Some(code) = &file.code else {
+                    return Vec::new();
+                };
+                let mut out = Vec::new();
+                for call in &code.calls {
+                    let caller = file.unit_base + call.unit;
+                    for target in ix.targets(fi, call) {
+                        if target != caller {
+                            out.push((
+                                caller,
+                                Edge {
+                                    pos: call.pos,
+                                    target,
+                                    args: code.args(call).into(),
+                                },
+                            ));
+                        }
                     }
                 }
-            }
+                out
+            })
+            .collect();
+        let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); model.units.len()];
+        for (caller, e) in per_file.into_iter().flatten() {
+            edges[caller].push(e);
         }
         edges
     };
