@@ -460,14 +460,28 @@ impl Matcher<'_, '_> {
         if !self.test(&p.test, at) {
             return;
         }
-        let caps: Vec<(u16, u32)> = p.captures.iter().chain(outer).map(|&c| (c, at)).collect();
-        let start = Sol { caps, last: at };
+        let own = p.captures.iter().chain(outer).map(|&c| (c, at));
         if p.children.is_empty() {
-            out.push(start);
+            out.push(Sol {
+                caps: own.collect(),
+                last: at,
+            });
             return;
         }
+        // The node's own captures come first; they are added to the solutions the children
+        // give, so the many attempts that fail below allocate nothing for them.
+        let mark = out.len();
         let first = self.tree.nodes[at as usize].first_child;
+        let start = Sol {
+            caps: Vec::new(),
+            last: at,
+        };
         self.seq(p, 0, first, start, out);
+        if !p.captures.is_empty() || !outer.is_empty() {
+            for s in &mut out[mark..] {
+                s.caps.splice(0..0, own.clone());
+            }
+        }
     }
 
     fn later_named(&self, at: u32) -> bool {
