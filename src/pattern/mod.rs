@@ -146,8 +146,9 @@ impl PatternSet {
             work: 0,
             limit: work_limit,
             tree,
+            pool: Vec::new(),
         };
-        let mut found: Vec<(Key, Vec<(u16, u32)>)> = Vec::new();
+        let mut found: Vec<(Key, Caps)> = Vec::new();
         let mut stopped = None;
         let mut sols = Vec::new();
         'tree: for at in 0..m.tree.nodes.len() as u32 {
@@ -332,11 +333,15 @@ impl Resolve<'_> {
 /// One way a pattern node matched: its captures (by node index), and the node its last
 /// step matched.
 struct Sol {
-    caps: Vec<(u16, u32)>,
+    caps: Caps,
     last: u32,
 }
 
 const NONE: u32 = u32::MAX;
+
+/// A solution's captures: (capture index, node index). Patterns capture a handful of nodes, so
+/// they are kept inline: matching tries many patterns per node and was mostly allocation.
+type Caps = smallvec::SmallVec<[(u16, u32); 6]>;
 
 /// A tree's nodes in walk order (tree-sitter's visible nodes, as its query cursor sees
 /// them), read once: matching then tries many patterns per node without calling back into
@@ -426,6 +431,8 @@ struct Matcher<'a, 't> {
     /// siblings cannot run on unbounded.
     limit: u64,
     tree: &'a Flat<'t>,
+    /// Solution buffers for `seq`, reused: one per level of pattern nesting.
+    pool: Vec<Vec<Sol>>,
 }
 
 impl Matcher<'_, '_> {
@@ -473,13 +480,13 @@ impl Matcher<'_, '_> {
         let mark = out.len();
         let first = self.tree.nodes[at as usize].first_child;
         let start = Sol {
-            caps: Vec::new(),
+            caps: Caps::new(),
             last: at,
         };
         self.seq(p, 0, first, start, out);
         if !p.captures.is_empty() || !outer.is_empty() {
             for s in &mut out[mark..] {
-                s.caps.splice(0..0, own.clone());
+                s.caps.insert_many(0, own.clone());
             }
         }
     }
@@ -511,7 +518,7 @@ impl Matcher<'_, '_> {
         // Without captures below it, and with nothing anchored to it, the first node that
         // fits is as good as any later one.
         let first_only = !child.node.captures_below && !next_anchored;
-        let mut sols = Vec::new();
+        let mut sols = self.pool.pop().unwrap_or_default();
         let mut kid = from;
         while kid != NONE {
             self.work += 1;
@@ -538,6 +545,8 @@ impl Matcher<'_, '_> {
             }
             kid = self.tree.nodes[kid as usize].next_sibling;
         }
+        sols.clear();
+        self.pool.push(sols);
     }
 }
 
