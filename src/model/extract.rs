@@ -338,12 +338,16 @@ fn run_query(
         let callee = caps.get("callee").copied().unwrap_or("");
         let whole = caps.get("text").copied().unwrap_or("");
         let dispatch = q.dispatch(m.pattern, &rules.facts);
-        dispatch.candidates(callee, whole, &mut scratch);
+        if let Some(d) = dispatch {
+            d.candidates(callee, whole, &mut scratch);
+        }
         for (slot, &(fi, vi)) in q.patterns[m.pattern].iter().enumerate() {
             let variant = &rules.facts[fi].variants[vi];
-            if !scratch.may[slot] {
+            if let Some(d) = dispatch
+                && !scratch.may[slot]
+            {
                 if crate::rules::re::crosschecking() {
-                    verify_rejection(variant, dispatch.target(slot), callee, whole);
+                    verify_rejection(variant, d.target(slot), callee, whole);
                 }
                 continue;
             }

@@ -10,9 +10,38 @@
 use super::Variant;
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Fewer variants than this with literals to look for are asked one by one.
 const MIN_FILTERED: usize = 2;
+/// Matches of a pattern before its scan is built: building the automata of every pattern cost
+/// a small repository a fifth of its run, more than the scans would save it.
+const BUILD_AFTER: usize = 256;
+
+/// A pattern's scan, built after `BUILD_AFTER` matches. Which variants are asked changes
+/// nothing but the time taken (a rejected variant could not match), so results do not
+/// depend on when, or on which thread, it is built.
+#[derive(Default)]
+pub struct Lazy {
+    uses: AtomicUsize,
+    built: OnceLock<Dispatch>,
+}
+
+impl Lazy {
+    pub fn get(&self, build: impl FnOnce() -> Dispatch) -> Option<&Dispatch> {
+        if let Some(d) = self.built.get() {
+            return Some(d);
+        }
+        // Under the regex crosscheck it is built at once, so the tests check its every rejection.
+        if self.uses.fetch_add(1, Ordering::Relaxed) < BUILD_AFTER
+            && !super::re::crosschecking()
+        {
+            return None;
+        }
+        Some(self.built.get_or_init(build))
+    }
+}
 
 /// The text a variant's first regex reads: the callee (`call`) or the whole match (`string`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +193,9 @@ mod tests {
         let mut scratch = super::Scratch::default();
         let (mut rejected, mut kept) = (0, 0);
         for p in 0..q.patterns.len() {
-            let d = q.dispatch(p, &rules.facts);
+            let d = (0..)
+                .find_map(|_| q.dispatch(p, &rules.facts))
+                .expect("built after enough matches");
             for callee in callees {
                 d.candidates(callee, callee, &mut scratch);
                 for (slot, &(fi, vi)) in q.patterns[p].iter().enumerate() {

@@ -45,14 +45,16 @@ pub struct CombinedQuery {
     pub match_capture: u16,
     /// For each pattern index, the (fact, variant) pairs it stands for.
     pub patterns: Vec<Vec<(usize, usize)>>,
-    /// For each pattern index, its variants' literal scan, built on first use.
-    pub dispatch: Vec<std::sync::OnceLock<dispatch::Dispatch>>,
+    /// For each pattern index, its variants' literal scan, built once the pattern has matched
+    /// often enough to repay building it.
+    pub dispatch: Vec<dispatch::Lazy>,
 }
 
 impl CombinedQuery {
-    /// The literal scan of a pattern's variants.
-    pub fn dispatch(&self, pattern: usize, facts: &[Fact]) -> &dispatch::Dispatch {
-        self.dispatch[pattern].get_or_init(|| {
+    /// The literal scan of a pattern's variants; None while it is not worth building, when
+    /// every variant is asked.
+    pub fn dispatch(&self, pattern: usize, facts: &[Fact]) -> Option<&dispatch::Dispatch> {
+        self.dispatch[pattern].get(|| {
             dispatch::Dispatch::new(
                 self.patterns[pattern]
                     .iter()

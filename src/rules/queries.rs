@@ -114,7 +114,7 @@ impl Plan {
                 .capture_index_for_name("match")
                 .expect("every pattern has @match");
             let dispatch = (0..query.pattern_count())
-                .map(|_| OnceLock::new())
+                .map(|_| Default::default())
                 .collect();
             Ok(CombinedQuery {
                 query,
