@@ -34,9 +34,7 @@ impl Lazy {
             return Some(d);
         }
         // Under the regex crosscheck it is built at once, so the tests check its every rejection.
-        if self.uses.fetch_add(1, Ordering::Relaxed) < BUILD_AFTER
-            && !super::re::crosschecking()
-        {
+        if self.uses.fetch_add(1, Ordering::Relaxed) < BUILD_AFTER && !super::re::crosschecking() {
             return None;
         }
         Some(self.built.get_or_init(build))
