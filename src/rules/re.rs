@@ -185,8 +185,8 @@ impl Automata {
 
     /// The regex's automaton for `text`: on ASCII text, `regex-lite` within its budget, then
     /// the ASCII-only automaton.
-    fn pick(&self, pattern: &str, text: &str) -> Either<'_> {
-        if !text.is_ascii() {
+    fn pick(&self, pattern: &str, text: &str, ascii: bool) -> Either<'_> {
+        if !ascii {
             return Either::Unicode(self.unicode(pattern));
         }
         if self.ascii.get().is_none()
@@ -203,8 +203,8 @@ impl Automata {
 
     /// False when `text` lacks every literal the regex requires, so it cannot match. Asked after
     /// the memo: with many needles the scan costs more than a lookup.
-    fn may_match(&self, pattern: &str, text: &str) -> bool {
-        if !text.is_ascii() {
+    fn may_match(&self, pattern: &str, text: &str, ascii: bool) -> bool {
+        if !ascii {
             return true;
         }
         let Some(f) = self.prefilter(pattern) else {
@@ -251,11 +251,12 @@ impl Automata {
         if let Some(m) = self.recall(text) {
             return m.matched;
         }
-        if !self.may_match(pattern, text) {
+        let ascii = text.is_ascii();
+        if !self.may_match(pattern, text, ascii) {
             self.remember(text, Memo::MISS);
             return false;
         }
-        let matched = match self.pick(pattern, text) {
+        let matched = match self.pick(pattern, text, ascii) {
             Either::Lite(r) => {
                 let found = r.is_match(text);
                 self.verify(pattern, text, &found, |a| a.is_match(text.as_bytes()));
@@ -279,17 +280,18 @@ impl Automata {
         if let Some(Memo { matched: false, .. }) = known {
             return None;
         }
-        if known.is_none() && !self.may_match(pattern, text) {
-            self.remember(text, Memo::MISS);
-            return None;
-        }
         if let Some(Memo {
             spans: Some(spans), ..
         }) = known
         {
             return Some(Groups { text, spans });
         }
-        let spans = match self.pick(pattern, text) {
+        let ascii = text.is_ascii();
+        if known.is_none() && !self.may_match(pattern, text, ascii) {
+            self.remember(text, Memo::MISS);
+            return None;
+        }
+        let spans = match self.pick(pattern, text, ascii) {
             Either::Lite(r) => {
                 let spans = r.captures(text).map(spans_of_lite);
                 self.verify(pattern, text, &spans, |a| {
@@ -315,10 +317,11 @@ impl Automata {
 
     /// Up to `limit` successive non-overlapping matches.
     pub fn captures_all<'h>(&self, pattern: &str, text: &'h str, limit: usize) -> Vec<Groups<'h>> {
-        if !self.may_match(pattern, text) {
+        let ascii = text.is_ascii();
+        if !self.may_match(pattern, text, ascii) {
             return Vec::new();
         }
-        let all: Vec<Spans> = match self.pick(pattern, text) {
+        let all: Vec<Spans> = match self.pick(pattern, text, ascii) {
             Either::Lite(r) => {
                 let all: Vec<Spans> = r
                     .captures_iter(text)
