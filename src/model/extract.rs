@@ -259,7 +259,7 @@ fn fact_location(
     end: usize,
     values: &Values,
 ) -> Location {
-    if values.contains_key("binds") {
+    if super::refs::BindingFact::is_binding(values) {
         unquoted(entry, src, start, end)
     } else {
         location(entry, src, start, end)
