@@ -337,17 +337,15 @@ fn run_query(
         }
         let callee = caps.get("callee").copied().unwrap_or("");
         let whole = caps.get("text").copied().unwrap_or("");
-        let dispatch = q.dispatch(m.pattern, &rules.facts);
-        if let Some(d) = dispatch {
-            d.candidates(callee, whole, &mut scratch);
+        match q.dispatch(m.pattern, &rules.facts) {
+            Some(d) => d.candidates(callee, whole, &mut scratch),
+            None => scratch.ask_all(q.patterns[m.pattern].len()),
         }
         for (slot, &(fi, vi)) in q.patterns[m.pattern].iter().enumerate() {
             let variant = &rules.facts[fi].variants[vi];
-            if let Some(d) = dispatch
-                && !scratch.may[slot]
-            {
+            if !scratch.may[slot] {
                 if crate::rules::re::crosschecking() {
-                    verify_rejection(variant, d.target(slot), callee, whole);
+                    verify_rejection(variant, callee, whole);
                 }
                 continue;
             }
@@ -374,17 +372,24 @@ fn run_query(
 
 /// Under the regex crosscheck, panics unless a variant the literal scan rejected fails its
 /// first regex.
-fn verify_rejection(v: &Variant, target: Option<Target>, callee: &str, whole: &str) {
-    let (re, text) = match target {
-        Some(Target::Callee) => (v.spec.call.as_ref(), callee),
-        Some(Target::Text) => (v.spec.string.as_ref(), whole),
-        None => (None, ""),
-    };
-    let re = re.expect("a rejected variant has a first regex");
+fn verify_rejection(v: &Variant, callee: &str, whole: &str) {
+    let (target, re) = v
+        .spec
+        .first_regex()
+        .expect("a rejected variant has a first regex");
+    let text = first_regex_text(target, callee, whole);
     assert!(
         re.captures(text).is_none(),
         "the literal scan rejected {text:?}, which its regex matches"
     );
+}
+
+/// The text a first regex reads.
+fn first_regex_text<'a>(target: Target, callee: &'a str, whole: &'a str) -> &'a str {
+    match target {
+        Target::Callee => callee,
+        Target::Text => whole,
+    }
 }
 
 /// The node's text with its comments removed, when it has any.
@@ -477,13 +482,9 @@ fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<Values> {
     let spec = &v.spec;
     let whole = caps.get("text").copied().unwrap_or("");
     let mut values = Values::new();
-    if let Some(re) = spec.call.as_ref().or(spec.string.as_ref()) {
-        let target = if spec.call.is_some() {
-            caps.get("callee").copied().unwrap_or("")
-        } else {
-            whole
-        };
-        let c = re.captures(target)?;
+    if let Some((target, re)) = spec.first_regex() {
+        let callee = caps.get("callee").copied().unwrap_or("");
+        let c = re.captures(first_regex_text(target, callee, whole))?;
         named_groups(re, &c, &mut values);
     }
     for (cap, re) in &spec.matches {

@@ -8,6 +8,7 @@
 //! others are asked as before. Only ASCII texts are filtered, as by the prefilter itself.
 
 use super::Variant;
+pub use super::spec::Target;
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -41,13 +42,6 @@ impl Lazy {
     }
 }
 
-/// The text a variant's first regex reads: the callee (`call`) or the whole match (`string`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    Callee,
-    Text,
-}
-
 /// The literals of one target, each variant's as ids into them.
 struct Scan {
     automaton: AhoCorasick,
@@ -61,6 +55,8 @@ pub struct Dispatch {
     /// Per variant: its target and its literal ids (it may match when any is present), or
     /// None when it is always asked.
     slots: Vec<Option<(Target, Vec<u32>)>>,
+    /// Whether any slot is filtered (else every variant is asked).
+    filters: bool,
 }
 
 /// Buffers reused across matches.
@@ -71,17 +67,20 @@ pub struct Scratch {
     pub may: Vec<bool>,
 }
 
+impl Scratch {
+    /// Marks all `n` variants to be asked (no scan built yet).
+    pub fn ask_all(&mut self, n: usize) {
+        self.may.clear();
+        self.may.resize(n, true);
+    }
+}
+
 impl Dispatch {
     pub fn new<'a>(variants: impl Iterator<Item = &'a Variant>) -> Dispatch {
         let mut ids: [BTreeMap<Vec<u8>, u32>; 2] = Default::default();
         let mut slots = Vec::new();
         for v in variants {
-            let first = match (&v.spec.call, &v.spec.string) {
-                (Some(re), _) => Some((Target::Callee, re)),
-                (None, Some(re)) => Some((Target::Text, re)),
-                (None, None) => None,
-            };
-            let slot = first.and_then(|(target, re)| {
+            let slot = v.spec.first_regex().and_then(|(target, re)| {
                 let f = re.prefilter()?;
                 let known = &mut ids[target as usize];
                 let lits: Vec<u32> = f
@@ -103,12 +102,15 @@ impl Dispatch {
             let mut needles: Vec<(u32, Vec<u8>)> = known.into_iter().map(|(n, i)| (i, n)).collect();
             needles.sort();
             let count = needles.len();
+            if count == 0 {
+                return None;
+            }
             let automaton = aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .build(needles.into_iter().map(|(_, n)| n))
                 .ok()?;
-            (count > 0).then_some(Scan { automaton, count })
+            Some(Scan { automaton, count })
         });
         // A target whose automaton could not be built asks its variants one by one.
         for s in &mut slots {
@@ -122,19 +124,20 @@ impl Dispatch {
                 }
             }
         }
+        let filters = slots.iter().any(Option::is_some);
         Dispatch {
             callee,
             text,
             slots,
+            filters,
         }
     }
 
     /// Sets `scratch.may[i]` to false when variant `i`'s first regex cannot match its target,
     /// true when it may.
     pub fn candidates(&self, callee: &str, text: &str, scratch: &mut Scratch) {
-        scratch.may.clear();
-        scratch.may.resize(self.slots.len(), true);
-        if self.slots.iter().all(Option::is_none) {
+        scratch.ask_all(self.slots.len());
+        if !self.filters {
             return;
         }
         let callee_scanned = present(self.callee.as_ref(), callee, &mut scratch.callee);
@@ -149,11 +152,6 @@ impl Dispatch {
                 *may = lits.iter().any(|&i| found[i as usize]);
             }
         }
-    }
-
-    /// Each variant's target, or None when it is always asked.
-    pub fn target(&self, i: usize) -> Option<Target> {
-        self.slots.get(i)?.as_ref().map(|(t, _)| *t)
     }
 }
 
@@ -197,9 +195,8 @@ mod tests {
             for callee in callees {
                 d.candidates(callee, callee, &mut scratch);
                 for (slot, &(fi, vi)) in q.patterns[p].iter().enumerate() {
-                    let spec = &rules.facts[fi].variants[vi].spec;
-                    let first = spec.call.as_ref().or(spec.string.as_ref());
-                    let matches = first.is_some_and(|re| re.captures(callee).is_some());
+                    let first = rules.facts[fi].variants[vi].spec.first_regex();
+                    let matches = first.is_some_and(|(_, re)| re.captures(callee).is_some());
                     if scratch.may[slot] {
                         kept += 1;
                     } else {

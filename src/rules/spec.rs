@@ -177,6 +177,24 @@ pub struct FactSpec {
     pub label: Option<Text>,
 }
 
+/// The text a fact's first regex reads: the callee (`call`) or the whole match (`string`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Callee,
+    Text,
+}
+
+impl FactSpec {
+    /// The regex a match must pass first, and the text it reads.
+    pub fn first_regex(&self) -> Option<(Target, &Re)> {
+        match (&self.call, &self.string) {
+            (Some(re), _) => Some((Target::Callee, re)),
+            (None, Some(re)) => Some((Target::Text, re)),
+            (None, None) => None,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PropSpec {
