@@ -90,96 +90,105 @@ struct Index<'a> {
 const MAX_OVERRIDES: usize = 8;
 
 pub fn resolve_calls(model: &mut RepoModel) {
-    let edges = {
-        use rayon::prelude::*;
-        let ix = Index::new(model);
-        // Resolved per file in parallel, then placed in file order: the same edges, in the
-        // same order, whatever the thread count.
-        let per_file: Vec<Vec<(usize, Edge)>> = model
-            .files
-            .par_iter()
-            .enumerate()
-            .map(|(fi, file)| {
-                let Some(code) = &file.code else {
-                    return Vec::new();
-                };
-                let mut out = Vec::new();
-                for call in &code.calls {
-                    let caller = file.unit_base + call.unit;
-                    for target in ix.targets(fi, call) {
-                        if target != caller {
-                            out.push((
-                                caller,
-                                Edge {
-                                    pos: call.pos,
-                                    target,
-                                    args: code.args(call).into(),
-                                },
-                            ));
-                        }
-                    }
-                }
-                out
-            })
-            .collect();
-        let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); model.units.len()];
-        for (caller, e) in per_file.into_iter().flatten() {
-            edges[caller].push(e);
-        }
-        edges
-    };
-    // Routes registered by reference name their handler.
-    let mut routes = Vec::new();
-    {
-        let ix = Index::new(model);
-        for (fi, file) in model.files.iter().enumerate() {
-            let Some(code) = &file.code else { continue };
-            for r in &code.route_refs {
-                let (recv, name) = match r.target.rsplit_once('.') {
-                    Some((a, b)) => (Some(crate::intern::intern(a)), b),
-                    None => (None, r.target.as_str()),
-                };
-                let call = super::code::Call {
-                    unit: 0,
-                    pos: 0,
-                    name: crate::intern::intern(name),
-                    receiver: recv,
-                    args: 0..0,
-                };
-                if let Some(t) = ix.resolve_call(fi, &call) {
-                    routes.push((t, r.route.clone()));
-                }
-            }
-        }
-    }
+    // One index for calls, route handlers and imports (it reads nothing they change), so the
+    // import specifiers it resolves are resolved once.
+    let ix = Index::new(model);
+    let edges = call_edges(model, &ix);
+    let routes = route_handlers(model, &ix);
+    let imported = imported_files(model, &ix);
+    drop(ix);
     for (t, r) in routes {
         if model.units[t].route.is_none() {
             model.units[t].route = Some(crate::intern::intern(&r));
         }
     }
     model.calls = edges;
-    let imported: Vec<Vec<usize>> = {
-        let ix = Index::new(model);
-        model
-            .files
-            .iter()
-            .enumerate()
-            .map(|(fi, f)| {
-                let Some(code) = &f.code else { return vec![] };
-                let mut v: Vec<usize> = code
-                    .imports
-                    .iter()
-                    .map(|i| &i.source)
-                    .chain(code.reexports.iter().map(|r| &r.source))
-                    .filter_map(|s| ix.module(fi, s))
-                    .collect();
-                v.sort();
-                v.dedup();
-                v
-            })
-            .collect()
-    };
     model.imports = imported;
+}
+
+/// Each unit's resolved calls, resolved per file in parallel and then placed in file order:
+/// the same edges, in the same order, whatever the thread count.
+fn call_edges(model: &RepoModel, ix: &Index) -> Vec<Vec<Edge>> {
+    use rayon::prelude::*;
+    let per_file: Vec<Vec<(usize, Edge)>> = model
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(fi, file)| {
+            let Some(code) = &file.code else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for call in &code.calls {
+                let caller = file.unit_base + call.unit;
+                for target in ix.targets(fi, call) {
+                    if target != caller {
+                        out.push((
+                            caller,
+                            Edge {
+                                pos: call.pos,
+                                target,
+                                args: code.args(call).into(),
+                            },
+                        ));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); model.units.len()];
+    for (caller, e) in per_file.into_iter().flatten() {
+        edges[caller].push(e);
+    }
+    edges
+}
+
+/// Routes registered by reference name their handler: (handler unit, route).
+fn route_handlers(model: &RepoModel, ix: &Index) -> Vec<(usize, String)> {
+    let mut routes = Vec::new();
+    for (fi, file) in model.files.iter().enumerate() {
+        let Some(code) = &file.code else { continue };
+        for r in &code.route_refs {
+            let (recv, name) = match r.target.rsplit_once('.') {
+                Some((a, b)) => (Some(crate::intern::intern(a)), b),
+                None => (None, r.target.as_str()),
+            };
+            let call = super::code::Call {
+                unit: 0,
+                pos: 0,
+                name: crate::intern::intern(name),
+                receiver: recv,
+                args: 0..0,
+            };
+            if let Some(t) = ix.resolve_call(fi, &call) {
+                routes.push((t, r.route.clone()));
+            }
+        }
+    }
+    routes
+}
+
+/// The files each file imports or re-exports from, inside the repository.
+fn imported_files(model: &RepoModel, ix: &Index) -> Vec<Vec<usize>> {
+    model
+        .files
+        .iter()
+        .enumerate()
+        .map(|(fi, f)| {
+            let Some(code) = &f.code else { return vec![] };
+            let mut v: Vec<usize> = code
+                .imports
+                .iter()
+                .map(|i| i.source)
+                .chain(code.reexports.iter().map(|r| r.source))
+                .filter_map(|s| ix.module(fi, s))
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        })
+        .collect()
 }
 
 /// Words of an identifier, singular and lowercase: `bookingsService` -> `booking service`.
