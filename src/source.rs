@@ -136,10 +136,6 @@ impl Ord for Location {
     }
 }
 
-/// Files larger than this are not re-read (the walk skips larger ones): fingerprints then fall
-/// back to the quoted snippet.
-const MAX_READ: u64 = 4 * 1024 * 1024;
-
 /// The evidence files of a report, read once each (read-only), by root-relative path.
 pub struct Sources<'a> {
     root: &'a Path,
@@ -163,13 +159,15 @@ impl<'a> Sources<'a> {
     }
 }
 
+/// A file under the root, read-only; None for what the walk would not have scanned (a
+/// symlink, a file over its size limit, a path leaving the root).
 fn read(root: &Path, rel: &str) -> Option<SourceText> {
     if rel.split('/').any(|c| c == "..") {
         return None;
     }
     let path = root.join(rel);
     let meta = std::fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_READ {
+    if !meta.is_file() || meta.len() > crate::walk::MAX_FILE_BYTES {
         return None;
     }
     let bytes = std::fs::read(&path).ok()?;
