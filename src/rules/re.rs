@@ -20,6 +20,7 @@
 use super::prefilter::Prefilter;
 use regex::Regex;
 use regex::bytes::Regex as BytesRegex;
+use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -47,18 +48,31 @@ pub(crate) fn crosschecking() -> bool {
     CROSSCHECK.load(Ordering::Relaxed)
 }
 
-type Spans = Vec<Option<(usize, usize)>>;
+/// A match's groups as byte ranges: inline and copied, because a remembered result is handed
+/// out again on every hit (most rule regexes have a handful of groups; texts fit in `u32`, the
+/// walk reads no file over 2 MiB).
+type Spans = SmallVec<[Option<(u32, u32)>; 6]>;
+
+fn span(start: usize, end: usize) -> (u32, u32) {
+    (start as u32, end as u32)
+}
 
 fn spans_of_lite(c: regex_lite::Captures) -> Spans {
-    c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
+    c.iter()
+        .map(|m| m.map(|m| span(m.start(), m.end())))
+        .collect()
 }
 
 fn spans_of_bytes(c: regex::bytes::Captures) -> Spans {
-    c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
+    c.iter()
+        .map(|m| m.map(|m| span(m.start(), m.end())))
+        .collect()
 }
 
 fn spans_of_str(c: regex::Captures) -> Spans {
-    c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()
+    c.iter()
+        .map(|m| m.map(|m| span(m.start(), m.end())))
+        .collect()
 }
 
 /// One regex's automata, each built when first needed.
@@ -107,10 +121,11 @@ thread_local! {
 /// cannot be crafted to collide.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Each automaton's remembered results by text, and how many there are in all.
+/// Each automaton's remembered results by text, indexed by automaton id (ids are dense), and
+/// how many there are in all.
 #[derive(Default)]
 struct Memos {
-    by_automaton: FastMap<u64, FastMap<Box<str>, Memo>>,
+    by_automaton: Vec<FastMap<Box<str>, Memo>>,
     len: usize,
 }
 
@@ -138,18 +153,19 @@ const MEMO_ENTRIES: usize = 8 * 1024;
 /// A match's groups, as byte ranges of the searched text.
 pub struct Groups<'h> {
     text: &'h str,
-    spans: Vec<Option<(usize, usize)>>,
+    spans: Spans,
 }
 
 impl<'h> Groups<'h> {
     pub fn get(&self, i: usize) -> Option<&'h str> {
         let (s, e) = (*self.spans.get(i)?)?;
-        Some(&self.text[s..e])
+        Some(&self.text[s as usize..e as usize])
     }
 
     /// Group 0's byte range.
     pub fn range(&self) -> (usize, usize) {
-        self.spans[0].expect("group 0 takes part in every match")
+        let (s, e) = self.spans[0].expect("group 0 takes part in every match");
+        (s as usize, e as usize)
     }
 }
 
@@ -228,7 +244,7 @@ impl Automata {
         if text.len() > MEMO_TEXT {
             return None;
         }
-        MEMO.with_borrow(|m| m.by_automaton.get(&self.id)?.get(text).cloned())
+        MEMO.with_borrow(|m| m.by_automaton.get(self.id as usize)?.get(text).cloned())
     }
 
     fn remember(&self, text: &str, memo: Memo) {
@@ -237,10 +253,14 @@ impl Automata {
         }
         MEMO.with_borrow_mut(|m| {
             if m.len >= MEMO_ENTRIES {
-                m.by_automaton.clear();
+                m.by_automaton.iter_mut().for_each(FastMap::clear);
                 m.len = 0;
             }
-            let texts = m.by_automaton.entry(self.id).or_default();
+            let id = self.id as usize;
+            if m.by_automaton.len() <= id {
+                m.by_automaton.resize_with(id + 1, FastMap::default);
+            }
+            let texts = &mut m.by_automaton[id];
             if texts.insert(text.into(), memo).is_none() {
                 m.len += 1;
             }
@@ -442,9 +462,7 @@ mod tests {
             let u = Regex::new(p).expect("compiles");
             for t in texts {
                 let ours = a.captures(p, t).map(|g| g.spans);
-                let theirs = u
-                    .captures(t)
-                    .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect());
+                let theirs = u.captures(t).map(spans_of_str);
                 assert_eq!(ours, theirs, "{p} on {t}");
             }
         }
