@@ -2,7 +2,10 @@
 //! imports and re-exports. One iterative pass over the tree, so deep nesting cannot overflow.
 
 use crate::intern::intern;
+use crate::lang::Lang;
+use crate::pattern::Flat;
 use crate::source::prefix_within;
+use std::sync::OnceLock;
 use tree_sitter::Node;
 
 /// A top-level function-like node (nested functions belong to their outermost unit).
@@ -137,7 +140,55 @@ fn unquote(s: &str) -> String {
         .to_string()
 }
 
-pub fn extract(root: Node, src: &str) -> CodeFile {
+/// What the structure pass does with a node, by its kind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Other,
+    Function,
+    Call,
+    Import,
+    Export,
+    Declarator,
+    Assignment,
+    Class,
+}
+
+fn role_of(kind: &str) -> Role {
+    if FUNCTION_KINDS.contains(&kind) {
+        return Role::Function;
+    }
+    match kind {
+        "call_expression" => Role::Call,
+        "import_statement" => Role::Import,
+        "export_statement" => Role::Export,
+        "variable_declarator" => Role::Declarator,
+        "assignment_expression" => Role::Assignment,
+        "class_declaration" | "abstract_class_declaration" | "class" => Role::Class,
+        _ => Role::Other,
+    }
+}
+
+/// Each kind id's role, for one grammar: one lookup per node instead of string comparisons
+/// (a grammar may give one kind name several ids, so the table goes by id).
+fn roles(lang: Lang) -> &'static [Role] {
+    static TABLES: [OnceLock<Vec<Role>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match lang {
+        Lang::Ts => 0,
+        Lang::Tsx => 1,
+        _ => 2,
+    };
+    TABLES[slot].get_or_init(|| {
+        let grammar = lang.grammar().expect("code languages have a grammar");
+        (0..grammar.node_kind_count() as u16)
+            .map(|id| grammar.node_kind_for_id(id).map_or(Role::Other, role_of))
+            .collect()
+    })
+}
+
+/// The structure of a TS/TSX/JS file, from the nodes the pattern matcher already flattened.
+pub fn extract(flat: &Flat, lang: Lang, src: &str) -> CodeFile {
+    let roles = roles(lang);
+    let root = flat.root();
     let mut file = CodeFile::default();
     file.units.push(Unit {
         name: "<module>",
@@ -152,50 +203,36 @@ pub fn extract(root: Node, src: &str) -> CodeFile {
     });
     directives(root, src, &mut file);
     let mut open: Option<(usize, usize)> = None; // (end byte, unit index) of the open unit
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
+    for (node, kind) in flat.preorder() {
+        let role = roles.get(usize::from(kind)).copied().unwrap_or(Role::Other);
         if let Some((end, _)) = open
             && node.start_byte() >= end
         {
             open = None;
         }
-        let kind = node.kind();
-        if open.is_none() && FUNCTION_KINDS.contains(&kind) {
+        if open.is_none() && role == Role::Function {
             let unit = describe_unit(node, src);
             file.units.push(unit);
             open = Some((node.end_byte(), file.units.len() - 1));
         }
         let current = open.map(|(_, u)| u).unwrap_or(0);
-        match kind {
-            "call_expression" => record_call(node, src, current, &mut file),
-            "import_statement" => record_import(node, src, &mut file),
-            "export_statement" => record_export(node, src, &mut file),
-            "variable_declarator" => {
+        match role {
+            Role::Call => record_call(node, src, current, &mut file),
+            Role::Import => record_import(node, src, &mut file),
+            Role::Export => record_export(node, src, &mut file),
+            Role::Declarator => {
                 record_require(node, src, &mut file);
                 if current == 0 {
                     record_instance(node, src, &mut file);
                 }
             }
-            "assignment_expression" => record_module_exports(node, src, &mut file),
-            "class_declaration" | "abstract_class_declaration" | "class" => {
-                record_class(node, src, &mut file)
-            }
-            _ => {}
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                file.shrink();
-                return file;
-            }
+            Role::Assignment => record_module_exports(node, src, &mut file),
+            Role::Class => record_class(node, src, &mut file),
+            Role::Function | Role::Other => {}
         }
     }
+    file.shrink();
+    file
 }
 
 fn record_class(node: Node, src: &str, file: &mut CodeFile) {

@@ -148,7 +148,10 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
             )
         });
     }
-    let code = entry.lang.is_code().then(|| code::extract(root, &src.text));
+    let code = entry
+        .lang
+        .is_code()
+        .then(|| code::extract(&flat, entry.lang, &src.text));
     let mut hits = Vec::new();
     for (fi, fact) in rules.facts.iter().enumerate() {
         for (vi, v) in fact.variants.iter().enumerate() {

@@ -368,6 +368,11 @@ impl<'t> Flat<'t> {
         self.nodes[0].node
     }
 
+    /// Every node with its kind id, in preorder (the order a cursor walk visits them).
+    pub fn preorder(&self) -> impl Iterator<Item = (Node<'t>, u16)> + '_ {
+        self.nodes.iter().map(|n| (n.node, n.kind))
+    }
+
     /// The depth of the deepest node (the root's is 0).
     pub fn max_depth(&self) -> u32 {
         self.max_depth
