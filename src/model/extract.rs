@@ -336,7 +336,7 @@ fn run_query(
             .iter()
             .any(|&(fi, vi)| rules.facts[fi].variants[vi].reads_within_call)
         {
-            caps.insert(WITHIN_CALL, enclosing_callee(node, text));
+            caps.insert(WITHIN_CALL, enclosing_callee(flat, node, text));
         }
         let callee = caps.get("callee").copied().unwrap_or("");
         let whole = caps.get("text").copied().unwrap_or("");
@@ -452,13 +452,22 @@ fn inside_import(node: tree_sitter::Node, imports: &[(usize, usize)]) -> bool {
 
 /// The callee text of the nearest call or `new` whose arguments contain `node`; empty at a
 /// function boundary or when there is none. Bounded so deep nesting stays cheap.
-fn enclosing_callee<'a>(node: tree_sitter::Node, text: &'a str) -> &'a str {
-    let mut cur = node;
+fn enclosing_callee<'a>(
+    flat: &crate::pattern::Flat,
+    node: tree_sitter::Node,
+    text: &'a str,
+) -> &'a str {
+    let Some(mut cur) = flat.index_of(node) else {
+        return "";
+    };
     for _ in 0..12 {
-        let Some(parent) = cur.parent() else { break };
+        let Some(at) = flat.node_and_parent(cur).1 else {
+            break;
+        };
+        let (parent, grandparent) = flat.node_and_parent(at);
         match parent.kind() {
             "arguments" => {
-                if let Some(call) = parent.parent() {
+                if let Some(call) = grandparent.map(|g| flat.node_and_parent(g).0) {
                     let f = call
                         .child_by_field_name("function")
                         .or_else(|| call.child_by_field_name("constructor"));
@@ -474,7 +483,7 @@ fn enclosing_callee<'a>(node: tree_sitter::Node, text: &'a str) -> &'a str {
             | "method_definition"
             | "class_body"
             | "program" => return "",
-            _ => cur = parent,
+            _ => cur = at,
         }
     }
     ""

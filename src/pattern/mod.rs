@@ -358,6 +358,7 @@ struct FlatNode<'t> {
     named: bool,
     error: bool,
     depth: u32,
+    parent: u32,
     first_child: u32,
     next_sibling: u32,
 }
@@ -366,6 +367,24 @@ impl<'t> Flat<'t> {
     /// The node the tree was read from.
     pub fn root(&self) -> Node<'t> {
         self.nodes[0].node
+    }
+
+    /// The index of `node`: nodes come in preorder, so their starts never decrease.
+    pub fn index_of(&self, node: Node<'t>) -> Option<u32> {
+        let start = node.start_byte();
+        let from = self.nodes.partition_point(|n| n.node.start_byte() < start);
+        self.nodes[from..]
+            .iter()
+            .take_while(|n| n.node.start_byte() == start)
+            .position(|n| n.node == node)
+            .map(|i| (from + i) as u32)
+    }
+
+    /// The node at `index` and the index of its parent (none for the root). O(1), where
+    /// `Node::parent` searches down from the root.
+    pub fn node_and_parent(&self, index: u32) -> (Node<'t>, Option<u32>) {
+        let n = &self.nodes[index as usize];
+        (n.node, (n.parent != NONE).then_some(n.parent))
     }
 
     /// Every node with its kind id, in preorder (the order a cursor walk visits them).
@@ -406,6 +425,7 @@ impl<'t> Flat<'t> {
                 named: node.is_named(),
                 error: node.is_error(),
                 depth: depth as u32,
+                parent: if depth > 0 { last_at[depth - 1] } else { NONE },
                 first_child: NONE,
                 next_sibling: NONE,
             });
@@ -591,6 +611,24 @@ mod tests {
         list.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    /// Every node is found at its preorder position, and its parent is the one tree-sitter
+    /// gives, zero-width and same-start nodes included.
+    #[test]
+    fn flat_finds_nodes_and_their_parents() {
+        let t = tree("f(a, g(b)); const x = () => { if (y) { h(`${z}`); } };\nclass C { m() {} }");
+        let flat = Flat::new(t.root_node());
+        let mut walked = 0u32;
+        for (i, (node, kind)) in flat.preorder().enumerate() {
+            assert_eq!(kind, node.kind_id());
+            assert_eq!(flat.index_of(node), Some(i as u32), "{node:?}");
+            let (same, parent) = flat.node_and_parent(i as u32);
+            assert_eq!(same, node);
+            assert_eq!(parent.map(|p| flat.node_and_parent(p).0), node.parent());
+            walked += 1;
+        }
+        assert!(walked > 40, "{walked} nodes");
     }
 
     #[test]
