@@ -12,7 +12,6 @@ use crate::rules::spec::Re;
 use crate::rules::{RuleSet, Variant};
 use crate::source::{Location, SourceText};
 use crate::walk::FileEntry;
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 use tree_sitter::{Parser, Tree};
@@ -311,15 +310,20 @@ fn run_query(
             .iter()
             .find(|(index, _)| names[usize::from(*index)] == "callee")
             .and_then(|(_, node)| without_comments(*node, text));
-        let mut caps: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut caps = Caps::default();
         let mut match_node = None;
         let mut scope = None;
         for &(index, node) in &m.captures {
             let name = names[usize::from(index)].as_str();
-            caps.entry(name).or_insert_with(|| match &callee_clean {
-                Some(clean) if name == "callee" => clean.as_str(),
-                _ => text.get(node.byte_range()).unwrap_or(""),
-            });
+            if caps.get(name).is_none() {
+                caps.set(
+                    name,
+                    match &callee_clean {
+                        Some(clean) if name == "callee" => clean.as_str(),
+                        _ => text.get(node.byte_range()).unwrap_or(""),
+                    },
+                );
+            }
             if index == q.match_capture && match_node.is_none() {
                 match_node = Some(node);
             }
@@ -331,15 +335,15 @@ fn run_query(
         if inside_import(node, &imports) {
             continue;
         }
-        caps.insert("text", text.get(node.byte_range()).unwrap_or(""));
+        caps.set("text", text.get(node.byte_range()).unwrap_or(""));
         if q.patterns[m.pattern]
             .iter()
             .any(|&(fi, vi)| rules.facts[fi].variants[vi].reads_within_call)
         {
-            caps.insert(WITHIN_CALL, enclosing_callee(flat, node, text));
+            caps.set(WITHIN_CALL, enclosing_callee(flat, node, text));
         }
-        let callee = caps.get("callee").copied().unwrap_or("");
-        let whole = caps.get("text").copied().unwrap_or("");
+        let callee = caps.get("callee").unwrap_or("");
+        let whole = caps.get("text").unwrap_or("");
         match q.dispatch(m.pattern, &rules.facts) {
             Some(d) => d.candidates(callee, whole, &mut scratch),
             None => scratch.ask_all(q.patterns[m.pattern].len()),
@@ -489,28 +493,46 @@ fn enclosing_callee<'a>(
     ""
 }
 
+/// One match's captured texts by capture name: a handful per match, so a list beats a map.
+#[derive(Default)]
+struct Caps<'a>(smallvec::SmallVec<[(&'a str, &'a str); 8]>);
+
+impl<'a> Caps<'a> {
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.0.iter().find(|(n, _)| *n == name).map(|&(_, t)| t)
+    }
+
+    /// Sets `name`, replacing any text it had.
+    fn set(&mut self, name: &'a str, text: &'a str) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = text,
+            None => self.0.push((name, text)),
+        }
+    }
+}
+
 /// A variant's predicates on one match; its values when they all hold.
-fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<Values> {
+fn fact_values(v: &Variant, caps: &Caps) -> Option<Values> {
     let spec = &v.spec;
-    let whole = caps.get("text").copied().unwrap_or("");
+    let whole = caps.get("text").unwrap_or("");
     let mut values = Values::new();
     if let Some((target, re)) = spec.first_regex() {
-        let callee = caps.get("callee").copied().unwrap_or("");
+        let callee = caps.get("callee").unwrap_or("");
         let c = re.captures(first_regex_text(target, callee, whole))?;
         named_groups(re, &c, &mut values);
     }
     for (cap, re) in &spec.matches {
-        let c = re.captures(caps.get(cap.as_str()).copied().unwrap_or(""))?;
+        let c = re.captures(caps.get(cap).unwrap_or(""))?;
         named_groups(re, &c, &mut values);
     }
     for (cap, re) in &spec.not_match {
-        if re.is_match(caps.get(cap.as_str()).copied().unwrap_or("")) {
+        if re.is_match(caps.get(cap).unwrap_or("")) {
             return None;
         }
     }
     for (name, prop) in &spec.props {
         // A prop reads a capture, else a named group of the `call`/`match` regexes.
-        let from = match caps.get(prop.from.as_str()) {
+        let from = match caps.get(&prop.from) {
             Some(c) => Some(prop_value(prop, c)),
             None => values.get(&prop.from).map(|g| prop_value(prop, g)),
         };
@@ -518,8 +540,8 @@ fn fact_values(v: &Variant, caps: &BTreeMap<&str, &str>) -> Option<Values> {
             values.insert(name, v);
         }
     }
-    for (name, t) in caps {
-        if *name != "text" {
+    for &(name, t) in &caps.0 {
+        if name != "text" {
             values.insert_if_absent(name, cut(t));
         }
     }
