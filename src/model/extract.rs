@@ -309,11 +309,12 @@ fn run_query(
             .captures
             .iter()
             .find(|(index, _)| names[usize::from(*index)] == "callee")
-            .and_then(|(_, node)| without_comments(*node, text));
+            .and_then(|&(_, at)| without_comments(flat.node(at), text));
         let mut caps = Caps::default();
         let mut match_node = None;
         let mut scope = None;
-        for &(index, node) in &m.captures {
+        for &(index, at) in &m.captures {
+            let node = flat.node(at);
             let name = names[usize::from(index)].as_str();
             if caps.get(name).is_none() {
                 caps.set(
@@ -325,13 +326,15 @@ fn run_query(
                 );
             }
             if index == q.match_capture && match_node.is_none() {
-                match_node = Some(node);
+                match_node = Some((node, at));
             }
             if Some(index) == scope_idx && scope.is_none() {
                 scope = Some(node.byte_range());
             }
         }
-        let Some(node) = match_node else { continue };
+        let Some((node, at)) = match_node else {
+            continue;
+        };
         if inside_import(node, &imports) {
             continue;
         }
@@ -340,7 +343,7 @@ fn run_query(
             .iter()
             .any(|&(fi, vi)| rules.facts[fi].variants[vi].reads_within_call)
         {
-            caps.set(WITHIN_CALL, enclosing_callee(flat, node, text));
+            caps.set(WITHIN_CALL, enclosing_callee(flat, at, text));
         }
         let callee = caps.get("callee").unwrap_or("");
         let whole = caps.get("text").unwrap_or("");
@@ -456,22 +459,15 @@ fn inside_import(node: tree_sitter::Node, imports: &[(usize, usize)]) -> bool {
 
 /// The callee text of the nearest call or `new` whose arguments contain `node`; empty at a
 /// function boundary or when there is none. Bounded so deep nesting stays cheap.
-fn enclosing_callee<'a>(
-    flat: &crate::pattern::Flat,
-    node: tree_sitter::Node,
-    text: &'a str,
-) -> &'a str {
-    let Some(mut cur) = flat.index_of(node) else {
-        return "";
-    };
+fn enclosing_callee<'a>(flat: &crate::pattern::Flat, node: u32, text: &'a str) -> &'a str {
+    let mut cur = node;
     for _ in 0..12 {
-        let Some(at) = flat.node_and_parent(cur).1 else {
+        let Some(at) = flat.parent(cur) else {
             break;
         };
-        let (parent, grandparent) = flat.node_and_parent(at);
-        match parent.kind() {
+        match flat.node(at).kind() {
             "arguments" => {
-                if let Some(call) = grandparent.map(|g| flat.node_and_parent(g).0) {
+                if let Some(call) = flat.parent(at).map(|g| flat.node(g)) {
                     let f = call
                         .child_by_field_name("function")
                         .or_else(|| call.child_by_field_name("constructor"));

@@ -65,6 +65,13 @@ pub struct Match<'t> {
     pub captures: Vec<(u16, Node<'t>)>,
 }
 
+/// A match in a `Flat`: its captures name nodes by their index there (`Flat::node`), so a
+/// match costs no allocation and the nodes' parents are at hand.
+pub struct FlatMatch {
+    pub pattern: usize,
+    pub captures: Caps,
+}
+
 impl PatternSet {
     pub fn compile(language: &Language, text: &str) -> Result<PatternSet, PatternError> {
         let parsed = syntax::parse(text).map_err(|e| PatternError {
@@ -133,15 +140,20 @@ impl PatternSet {
     /// `work_limit` node and child visits are spent, and then also returns the byte offset
     /// it stopped at.
     pub fn matches<'t>(&self, root: Node<'t>, work_limit: u64) -> (Vec<Match<'t>>, Option<usize>) {
-        self.matches_in(&Flat::new(root), work_limit)
+        let flat = Flat::new(root);
+        let (found, stopped) = self.matches_in(&flat, work_limit);
+        let matches = found
+            .into_iter()
+            .map(|m| Match {
+                pattern: m.pattern,
+                captures: m.captures.iter().map(|&(c, n)| (c, flat.node(n))).collect(),
+            })
+            .collect();
+        (matches, stopped)
     }
 
     /// `matches` on a tree already read into a `Flat`.
-    pub fn matches_in<'t>(
-        &self,
-        tree: &Flat<'t>,
-        work_limit: u64,
-    ) -> (Vec<Match<'t>>, Option<usize>) {
+    pub fn matches_in(&self, tree: &Flat, work_limit: u64) -> (Vec<FlatMatch>, Option<usize>) {
         let mut m = Matcher {
             work: 0,
             limit: work_limit,
@@ -182,22 +194,24 @@ impl PatternSet {
                 }
             }
         }
-        // Stable: equal keys keep the order the patterns were tried in.
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<Match<'t>> = Vec::with_capacity(found.len());
-        let mut prev: Option<(u32, &[(u16, u32)])> = None;
-        for (key, caps) in &found {
+        // Stable: equal keys keep the order the patterns were tried in. Indexes are sorted,
+        // not the large entries.
+        let mut order: Vec<u32> = (0..found.len() as u32).collect();
+        order.sort_by(|&a, &b| found[a as usize].0.cmp(&found[b as usize].0));
+        let mut out: Vec<FlatMatch> = Vec::with_capacity(found.len());
+        for &i in &order {
+            let (key, caps) = &mut found[i as usize];
+            let pattern = key.pattern as usize;
             // Identical matches (different nodes the pattern does not capture) count once.
-            if prev == Some((key.pattern, caps.as_slice())) {
+            if out
+                .last()
+                .is_some_and(|p| p.pattern == pattern && p.captures == *caps)
+            {
                 continue;
             }
-            prev = Some((key.pattern, caps.as_slice()));
-            out.push(Match {
-                pattern: key.pattern as usize,
-                captures: caps
-                    .iter()
-                    .map(|&(c, n)| (c, m.tree.nodes[n as usize].node))
-                    .collect(),
+            out.push(FlatMatch {
+                pattern,
+                captures: std::mem::take(caps),
             });
         }
         (out, stopped)
@@ -341,7 +355,7 @@ const NONE: u32 = u32::MAX;
 
 /// A solution's captures: (capture index, node index). Patterns capture a handful of nodes, so
 /// they are kept inline: matching tries many patterns per node and was mostly allocation.
-type Caps = smallvec::SmallVec<[(u16, u32); 6]>;
+pub type Caps = smallvec::SmallVec<[(u16, u32); 6]>;
 
 /// A tree's nodes in walk order (tree-sitter's visible nodes, as its query cursor sees
 /// them), read once: matching then tries many patterns per node without calling back into
@@ -369,22 +383,16 @@ impl<'t> Flat<'t> {
         self.nodes[0].node
     }
 
-    /// The index of `node`: nodes come in preorder, so their starts never decrease.
-    pub fn index_of(&self, node: Node<'t>) -> Option<u32> {
-        let start = node.start_byte();
-        let from = self.nodes.partition_point(|n| n.node.start_byte() < start);
-        self.nodes[from..]
-            .iter()
-            .take_while(|n| n.node.start_byte() == start)
-            .position(|n| n.node == node)
-            .map(|i| (from + i) as u32)
+    /// The node at `index`.
+    pub fn node(&self, index: u32) -> Node<'t> {
+        self.nodes[index as usize].node
     }
 
-    /// The node at `index` and the index of its parent (none for the root). O(1), where
+    /// The index of the parent of the node at `index` (none for the root). O(1), where
     /// `Node::parent` searches down from the root.
-    pub fn node_and_parent(&self, index: u32) -> (Node<'t>, Option<u32>) {
-        let n = &self.nodes[index as usize];
-        (n.node, (n.parent != NONE).then_some(n.parent))
+    pub fn parent(&self, index: u32) -> Option<u32> {
+        let parent = self.nodes[index as usize].parent;
+        (parent != NONE).then_some(parent)
     }
 
     /// Every node with its kind id, in preorder (the order a cursor walk visits them).
@@ -613,8 +621,8 @@ mod tests {
             .collect()
     }
 
-    /// Every node is found at its preorder position, and its parent is the one tree-sitter
-    /// gives, zero-width and same-start nodes included.
+    /// Every node's parent is the one tree-sitter gives, zero-width and same-start nodes
+    /// included.
     #[test]
     fn flat_finds_nodes_and_their_parents() {
         let t = tree("f(a, g(b)); const x = () => { if (y) { h(`${z}`); } };\nclass C { m() {} }");
@@ -622,10 +630,12 @@ mod tests {
         let mut walked = 0u32;
         for (i, (node, kind)) in flat.preorder().enumerate() {
             assert_eq!(kind, node.kind_id());
-            assert_eq!(flat.index_of(node), Some(i as u32), "{node:?}");
-            let (same, parent) = flat.node_and_parent(i as u32);
-            assert_eq!(same, node);
-            assert_eq!(parent.map(|p| flat.node_and_parent(p).0), node.parent());
+            assert_eq!(flat.node(i as u32), node);
+            assert_eq!(
+                flat.parent(i as u32).map(|p| flat.node(p)),
+                node.parent(),
+                "{node:?}"
+            );
             walked += 1;
         }
         assert!(walked > 40, "{walked} nodes");
