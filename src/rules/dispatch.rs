@@ -5,7 +5,7 @@
 //! Asking each variant's regex in turn (a memo lookup, then a literal scan) was a fifth of a
 //! run; one Aho-Corasick scan for the required literals of all of them answers every variant
 //! at once. A variant it rejects is one whose regex cannot match (see `super::prefilter`); the
-//! others are asked as before. Only ASCII texts are filtered, as by the prefilter itself.
+//! others are asked as before. Texts are filtered where the prefilter's literals decide.
 
 use super::Variant;
 pub use super::spec::Target;
@@ -155,10 +155,11 @@ impl Dispatch {
     }
 }
 
-/// Marks the literals present in an ASCII `hay`; false (nothing known) for other text.
+/// Marks the literals present in `hay`; false (nothing known) for a text the literals do not
+/// decide for (`prefilter::decides`).
 fn present(scan: Option<&Scan>, hay: &str, found: &mut Vec<bool>) -> bool {
     let Some(scan) = scan else { return false };
-    if !hay.is_ascii() {
+    if !super::prefilter::decides(hay, hay.is_ascii()) {
         return false;
     }
     found.clear();

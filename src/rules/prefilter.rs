@@ -9,8 +9,8 @@
 //! matches: a property test checks that on random patterns, and the rule-case tests check every
 //! rejection they meet against the full automaton (`super::re::crosscheck`). A scan, not
 //! `regex-syntax`'s parser: building and dropping its syntax tree cost as much as the searches
-//! the prefilter saved. Only ASCII texts are filtered: there a case-insensitive ASCII literal
-//! matches exactly its ASCII case variants.
+//! the prefilter saved. The literals are ASCII; texts with a non-ASCII character that folds
+//! to an ASCII letter are not filtered (`decides`).
 
 use memchr::memmem::Finder;
 
@@ -82,6 +82,14 @@ impl Prefilter {
             }
         })
     }
+}
+
+/// Whether the literals decide for `text`: the literals are ASCII, and a Unicode regex matches
+/// an ASCII literal only with its own bytes, or, case-insensitively, with its ASCII case
+/// variants and two other characters that fold to ASCII letters, the Kelvin sign (k) and the
+/// long s (s). So they decide for any text without those two.
+pub fn decides(text: &str, ascii: bool) -> bool {
+    ascii || !(text.contains('\u{212A}') || text.contains('\u{17F}'))
 }
 
 /// Whether `text` contains `needle` (lowercase) in any ASCII case.
@@ -496,6 +504,16 @@ mod tests {
         assert!(!f.may_match(b""));
         let exact = Prefilter::of(r"Stripe").expect("needle");
         assert!(!exact.may_match(b"stripe"));
+        // Unicode folding also takes the Kelvin sign for k and the long s for s: the bytes lack
+        // the literal, the regex matches, so such text is not decided by the literals.
+        let kas = Prefilter::of(r"(?i)kas").expect("needle");
+        let re = regex::Regex::new(r"(?i)kas").expect("compiles");
+        for text in ["\u{212A}as", "ka\u{17F}"] {
+            assert!(!kas.may_match(text.as_bytes()));
+            assert!(re.is_match(text));
+            assert!(!decides(text, false), "{text}");
+        }
+        assert!(decides("caf\u{e9}", false));
     }
 
     const LEAVES: &[&str] = &[
@@ -522,11 +540,14 @@ mod tests {
         "(?s)",
         " ",
         "-",
+        "sk",
+        "(?i:ks)",
     ];
     const GROUPS: &[&str] = &["(", "(?:", "(?i:", "(?-i:", "(?P<g>"];
     const QUANTIFIERS: &[&str] = &["*", "+", "?", "{2}", "{0,2}", "{1,}", "*?", "+?"];
     const TEXT: &[&str] = &[
-        "abc", "ABC", "aBc", "ab", "b", "c", "xyz", "XY", "A", ".", " ", "-",
+        "abc", "ABC", "aBc", "ab", "b", "c", "xyz", "XY", "A", ".", " ", "-", "k", "S", "é",
+        "\u{212A}", "\u{17F}",
     ];
 
     /// Random well-formed patterns: literals, classes and flags under groups, alternations,
@@ -544,7 +565,8 @@ mod tests {
         })
     }
 
-    /// On random patterns, a rejected ASCII text is never matched by the regex.
+    /// On random patterns, a rejected text is never matched by the regex (Unicode mode), among
+    /// texts the literals decide for.
     #[test]
     fn a_rejected_text_never_matches() {
         let strategy = (
@@ -557,6 +579,7 @@ mod tests {
             ..Config::default()
         };
         let rejected = std::cell::Cell::new(0);
+        let rejected_non_ascii = std::cell::Cell::new(0);
         TestRunner::new(config)
             .run(&strategy, |(pattern, texts)| {
                 let (Ok(re), Some(f)) = (regex::Regex::new(&pattern), Prefilter::of(&pattern))
@@ -565,10 +588,13 @@ mod tests {
                 };
                 for t in texts {
                     let text: String = t.iter().map(|&i| TEXT[i]).collect();
-                    if f.may_match(text.as_bytes()) {
+                    if !decides(&text, text.is_ascii()) || f.may_match(text.as_bytes()) {
                         continue;
                     }
                     rejected.set(rejected.get() + 1);
+                    if !text.is_ascii() {
+                        rejected_non_ascii.set(rejected_non_ascii.get() + 1);
+                    }
                     assert!(
                         !re.is_match(&text),
                         "{pattern:?} matches {text:?}, which its prefilter rejected"
@@ -578,6 +604,11 @@ mod tests {
             })
             .unwrap();
         // The property was put to the test, not passed by patterns without a prefilter.
-        assert!(rejected.get() > 1000, "only {} rejections", rejected.get());
+        assert!(rejected.get() > 500, "only {} rejections", rejected.get());
+        assert!(
+            rejected_non_ascii.get() > 100,
+            "only {} rejections of non-ASCII text",
+            rejected_non_ascii.get()
+        );
     }
 }

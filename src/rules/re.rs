@@ -86,7 +86,8 @@ pub struct Automata {
     /// Bytes searched on `lite` so far.
     lite_bytes: AtomicUsize,
     names: OnceLock<Vec<(usize, String)>>,
-    /// Literals every match contains, looked for in ASCII text before any automaton runs.
+    /// Literals every match contains, looked for before any automaton runs (where they decide,
+    /// `prefilter::decides`).
     prefilter: OnceLock<Option<Prefilter>>,
     /// The full ASCII automaton `crosscheck` compares `lite` with: apart from `ascii`, whose
     /// presence ends the `lite` budget.
@@ -220,15 +221,18 @@ impl Automata {
     /// False when `text` lacks every literal the regex requires, so it cannot match. Asked after
     /// the memo: with many needles the scan costs more than a lookup.
     fn may_match(&self, pattern: &str, text: &str, ascii: bool) -> bool {
-        if !ascii {
-            return true;
-        }
         let Some(f) = self.prefilter(pattern) else {
             return true;
         };
+        if !super::prefilter::decides(text, ascii) {
+            return true;
+        }
         let may = f.may_match(text.as_bytes());
-        if !may {
-            self.verify(pattern, text, &false, |a| a.is_match(text.as_bytes()));
+        if !may && crosschecking() {
+            assert!(
+                !self.unicode(pattern).is_match(text),
+                "the prefilter rejected {text:?}, which {pattern:?} matches"
+            );
         }
         may
     }
