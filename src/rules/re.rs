@@ -51,7 +51,7 @@ pub(crate) fn crosschecking() -> bool {
 /// A match's groups as byte ranges: inline and copied, because a remembered result is handed
 /// out again on every hit (most rule regexes have a handful of groups; texts fit in `u32`, the
 /// walk reads no file over 2 MiB).
-type Spans = SmallVec<[Option<(u32, u32)>; 6]>;
+type Spans = SmallVec<[Option<(u32, u32)>; 4]>;
 
 fn span(start: usize, end: usize) -> (u32, u32) {
     (start as u32, end as u32)
@@ -257,7 +257,7 @@ impl Automata {
         }
         MEMO.with_borrow_mut(|m| {
             if m.len >= MEMO_ENTRIES {
-                m.by_automaton.iter_mut().for_each(FastMap::clear);
+                m.by_automaton.clear();
                 m.len = 0;
             }
             let id = self.id as usize;
