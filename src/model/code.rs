@@ -1,12 +1,17 @@
 //! The structure of one TS/JS file: its functions ("units"), the calls inside them, its
-//! imports and re-exports. One iterative pass over the tree, so deep nesting cannot overflow.
+//! imports and re-exports. One pass over the matcher's flat copy of the tree, so deep
+//! nesting cannot overflow.
 
 use crate::intern::intern;
 use crate::lang::Lang;
 use crate::pattern::Flat;
 use crate::source::prefix_within;
+use std::num::NonZeroU16;
 use std::sync::OnceLock;
 use tree_sitter::Node;
+
+/// A field id of a grammar (tree-sitter's own alias is private).
+type FieldId = NonZeroU16;
 
 /// A top-level function-like node (nested functions belong to their outermost unit).
 /// Unit 0 of every file is the module itself.
@@ -168,26 +173,53 @@ fn role_of(kind: &str) -> Role {
     }
 }
 
-/// Each kind id's role, for one grammar: one lookup per node instead of string comparisons
-/// (a grammar may give one kind name several ids, so the table goes by id).
-fn roles(lang: Lang) -> &'static [Role] {
-    static TABLES: [OnceLock<Vec<Role>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = match lang {
-        Lang::Ts => 0,
-        Lang::Tsx => 1,
-        _ => 2,
-    };
-    TABLES[slot].get_or_init(|| {
-        let grammar = lang.grammar().expect("code languages have a grammar");
-        (0..grammar.node_kind_count() as u16)
-            .map(|id| grammar.node_kind_for_id(id).map_or(Role::Other, role_of))
-            .collect()
-    })
+/// What the structure pass looks up in one grammar, by id: each kind id's role (a grammar may
+/// give one kind name several ids), and the fields read on every call and declarator (by name,
+/// tree-sitter compares the name with each of the grammar's field names).
+struct Grammar {
+    roles: Vec<Role>,
+    function: Option<FieldId>,
+    arguments: Option<FieldId>,
+    object: Option<FieldId>,
+    property: Option<FieldId>,
+    name: Option<FieldId>,
+    value: Option<FieldId>,
+}
+
+impl Grammar {
+    fn of(lang: Lang) -> &'static Grammar {
+        static TABLES: [OnceLock<Grammar>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        let slot = match lang {
+            Lang::Ts => 0,
+            Lang::Tsx => 1,
+            _ => 2,
+        };
+        TABLES[slot].get_or_init(|| {
+            let grammar = lang.grammar().expect("code languages have a grammar");
+            let field = |name: &str| grammar.field_id_for_name(name);
+            Grammar {
+                roles: (0..grammar.node_kind_count() as u16)
+                    .map(|id| grammar.node_kind_for_id(id).map_or(Role::Other, role_of))
+                    .collect(),
+                function: field("function"),
+                arguments: field("arguments"),
+                object: field("object"),
+                property: field("property"),
+                name: field("name"),
+                value: field("value"),
+            }
+        })
+    }
+}
+
+/// The child in field `id` (a field the grammar lacks has none).
+fn child<'t>(node: Node<'t>, id: Option<FieldId>) -> Option<Node<'t>> {
+    node.child_by_field_id(id?.get())
 }
 
 /// The structure of a TS/TSX/JS file, from the nodes the pattern matcher already flattened.
 pub fn extract(flat: &Flat, lang: Lang, src: &str) -> CodeFile {
-    let roles = roles(lang);
+    let g = Grammar::of(lang);
     let root = flat.root();
     let mut file = CodeFile::default();
     file.units.push(Unit {
@@ -204,7 +236,11 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str) -> CodeFile {
     directives(root, src, &mut file);
     let mut open: Option<(usize, usize)> = None; // (end byte, unit index) of the open unit
     for (node, kind) in flat.preorder() {
-        let role = roles.get(usize::from(kind)).copied().unwrap_or(Role::Other);
+        let role = g
+            .roles
+            .get(usize::from(kind))
+            .copied()
+            .unwrap_or(Role::Other);
         if let Some((end, _)) = open
             && node.start_byte() >= end
         {
@@ -217,13 +253,13 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str) -> CodeFile {
         }
         let current = open.map(|(_, u)| u).unwrap_or(0);
         match role {
-            Role::Call => record_call(node, src, current, &mut file),
+            Role::Call => record_call(g, node, src, current, &mut file),
             Role::Import => record_import(node, src, &mut file),
             Role::Export => record_export(node, src, &mut file),
             Role::Declarator => {
-                record_require(node, src, &mut file);
+                record_require(g, node, src, &mut file);
                 if current == 0 {
-                    record_instance(node, src, &mut file);
+                    record_instance(g, node, src, &mut file);
                 }
             }
             Role::Assignment => record_module_exports(node, src, &mut file),
@@ -535,20 +571,18 @@ fn router_route(call: Node, args: Node, src: &str) -> Option<String> {
     }
 }
 
-fn record_call(node: Node, src: &str, unit: usize, file: &mut CodeFile) {
-    let Some(callee) = node.child_by_field_name("function") else {
+fn record_call(g: &Grammar, node: Node, src: &str, unit: usize, file: &mut CodeFile) {
+    let Some(callee) = child(node, g.function) else {
         return;
     };
-    let args_node = node.child_by_field_name("arguments");
+    let args_node = child(node, g.arguments);
     let (name, receiver) = match callee.kind() {
         "identifier" => (text(callee, src).to_string(), None),
         "member_expression" => {
-            let Some(prop) = callee.child_by_field_name("property") else {
+            let Some(prop) = child(callee, g.property) else {
                 return;
             };
-            let obj = callee
-                .child_by_field_name("object")
-                .map(|o| prefix_within(text(o, src), 120));
+            let obj = child(callee, g.object).map(|o| prefix_within(text(o, src), 120));
             (text(prop, src).to_string(), obj)
         }
         _ => return,
@@ -557,7 +591,7 @@ fn record_call(node: Node, src: &str, unit: usize, file: &mut CodeFile) {
         return;
     }
     if let Some(args) = args_node {
-        record_route_refs(node, callee, args, src, file);
+        record_route_refs(g, callee, args, src, file);
     }
     // Files are at most a few MiB (`walk::MAX_FILE_BYTES`), so offsets fit in u32.
     let start = file.call_args.len() as u32;
@@ -574,10 +608,9 @@ fn record_call(node: Node, src: &str, unit: usize, file: &mut CodeFile) {
     });
 }
 
-fn record_route_refs(_call: Node, callee: Node, args: Node, src: &str, file: &mut CodeFile) {
+fn record_route_refs(g: &Grammar, callee: Node, args: Node, src: &str, file: &mut CodeFile) {
     let method = match callee.kind() {
-        "member_expression" => callee
-            .child_by_field_name("property")
+        "member_expression" => child(callee, g.property)
             .map(|p| text(p, src))
             .unwrap_or(""),
         _ => return,
@@ -705,11 +738,8 @@ fn record_module_exports(node: Node, src: &str, file: &mut CodeFile) {
 }
 
 /// `const DatabaseClient = new Client()` at module level.
-fn record_instance(node: Node, src: &str, file: &mut CodeFile) {
-    let (Some(name), Some(value)) = (
-        node.child_by_field_name("name"),
-        node.child_by_field_name("value"),
-    ) else {
+fn record_instance(g: &Grammar, node: Node, src: &str, file: &mut CodeFile) {
+    let (Some(name), Some(value)) = (child(node, g.name), child(node, g.value)) else {
         return;
     };
     if name.kind() != "identifier" || value.kind() != "new_expression" {
@@ -725,29 +755,25 @@ fn record_instance(node: Node, src: &str, file: &mut CodeFile) {
 }
 
 /// `const x = require('./y')` and `const { a, b } = require('./y')`.
-fn record_require(node: Node, src: &str, file: &mut CodeFile) {
-    let Some(value) = node.child_by_field_name("value") else {
+fn record_require(g: &Grammar, node: Node, src: &str, file: &mut CodeFile) {
+    let Some(value) = child(node, g.value) else {
         return;
     };
     if value.kind() != "call_expression" {
         return;
     }
-    let callee = value
-        .child_by_field_name("function")
-        .map(|f| text(f, src))
-        .unwrap_or("");
+    let callee = child(value, g.function).map(|f| text(f, src)).unwrap_or("");
     if callee != "require" {
         return;
     }
-    let Some(source) = value
-        .child_by_field_name("arguments")
+    let Some(source) = child(value, g.arguments)
         .and_then(|a| a.named_child(0))
         .filter(|a| a.kind() == "string")
         .map(|a| unquote(text(a, src)))
     else {
         return;
     };
-    let Some(name) = node.child_by_field_name("name") else {
+    let Some(name) = child(node, g.name) else {
         return;
     };
     match name.kind() {
