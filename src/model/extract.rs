@@ -339,10 +339,7 @@ fn run_query(
             continue;
         }
         caps.set("text", text.get(node.byte_range()).unwrap_or(""));
-        if q.patterns[m.pattern]
-            .iter()
-            .any(|&(fi, vi)| rules.facts[fi].variants[vi].reads_within_call)
-        {
+        if q.within_call[m.pattern] {
             caps.set(WITHIN_CALL, enclosing_callee(flat, at, text));
         }
         let callee = caps.get("callee").unwrap_or("");

@@ -45,6 +45,9 @@ pub struct CombinedQuery {
     pub match_capture: u16,
     /// For each pattern index, the (fact, variant) pairs it stands for.
     pub patterns: Vec<Vec<(usize, usize)>>,
+    /// For each pattern index, whether one of its variants reads the `within_call`
+    /// pseudo-capture (a walk up the tree, done only for those patterns).
+    pub within_call: Vec<bool>,
     /// For each pattern index, its variants' literal scan, built once the pattern has matched
     /// often enough to repay building it.
     pub dispatch: Vec<dispatch::Lazy>,

@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 struct Plan {
     lang: Lang,
     chunks: Vec<(String, Vec<(usize, usize)>)>,
+    /// Per chunk: whether one of its variants reads the `within_call` pseudo-capture.
+    within_call: Vec<bool>,
     combined: String,
     ranges: Vec<Range<usize>>,
     compiled: OnceLock<Result<CombinedQuery, PatternError>>,
@@ -43,6 +45,14 @@ impl Queries {
             if chunks.is_empty() {
                 continue;
             }
+            let within_call = chunks
+                .iter()
+                .map(|(_, users)| {
+                    users
+                        .iter()
+                        .any(|&(fi, vi)| facts[fi].variants[vi].reads_within_call)
+                })
+                .collect();
             let mut combined = String::new();
             let mut ranges = Vec::new();
             for (text, _) in &chunks {
@@ -56,6 +66,7 @@ impl Queries {
                 Plan {
                     lang,
                     chunks,
+                    within_call,
                     combined,
                     ranges,
                     compiled: OnceLock::new(),
@@ -99,17 +110,20 @@ impl Plan {
         self.compiled.get_or_init(|| {
             let grammar = self.lang.grammar().expect("parsed language");
             let query = PatternSet::compile(&grammar, &self.combined)?;
-            let patterns = (0..query.pattern_count())
+            let chunk_of: Vec<usize> = (0..query.pattern_count())
                 .map(|pi| {
                     let at = query.start_byte_for_pattern(pi);
-                    let ci = self
-                        .ranges
+                    self.ranges
                         .iter()
                         .position(|r| r.contains(&at))
-                        .expect("pattern in a chunk");
-                    self.chunks[ci].1.clone()
+                        .expect("pattern in a chunk")
                 })
                 .collect();
+            let patterns = chunk_of
+                .iter()
+                .map(|&ci| self.chunks[ci].1.clone())
+                .collect();
+            let within_call = chunk_of.iter().map(|&ci| self.within_call[ci]).collect();
             let match_capture = query
                 .capture_index_for_name("match")
                 .expect("every pattern has @match");
@@ -120,6 +134,7 @@ impl Plan {
                 query,
                 match_capture,
                 patterns,
+                within_call,
                 dispatch,
             })
         })
