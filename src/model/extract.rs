@@ -316,15 +316,10 @@ fn run_query(
         for &(index, at) in &m.captures {
             let node = flat.node(at);
             let name = names[usize::from(index)].as_str();
-            if caps.get(name).is_none() {
-                caps.set(
-                    name,
-                    match &callee_clean {
-                        Some(clean) if name == "callee" => clean.as_str(),
-                        _ => text.get(node.byte_range()).unwrap_or(""),
-                    },
-                );
-            }
+            caps.set_if_absent(name, || match &callee_clean {
+                Some(clean) if name == "callee" => clean.as_str(),
+                _ => text.get(node.byte_range()).unwrap_or(""),
+            });
             if index == q.match_capture && match_node.is_none() {
                 match_node = Some((node, at));
             }
@@ -500,6 +495,13 @@ impl<'a> Caps<'a> {
         match self.0.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = text,
             None => self.0.push((name, text)),
+        }
+    }
+
+    /// Sets `name` only when it has no text yet (a capture's first node wins).
+    fn set_if_absent(&mut self, name: &'a str, text: impl FnOnce() -> &'a str) {
+        if self.get(name).is_none() {
+            self.0.push((name, text()));
         }
     }
 }
