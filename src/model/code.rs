@@ -192,7 +192,8 @@ impl Grammar {
         let slot = match lang {
             Lang::Ts => 0,
             Lang::Tsx => 1,
-            _ => 2,
+            Lang::Js => 2,
+            other => unreachable!("{other:?} has no code structure"),
         };
         TABLES[slot].get_or_init(|| {
             let grammar = lang.grammar().expect("code languages have a grammar");
