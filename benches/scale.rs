@@ -4,6 +4,10 @@
 //! the end-to-end time of a 10-file repository, process start included. It prints figures and
 //! asserts none: timings depend on the machine.
 //!
+//! A second baseline, parse + visit, also walks every tree once with a cursor and does nothing
+//! else: its ratio to parse-only (`floor`) is the least any extraction that reads whole trees
+//! can reach, before it matches a single pattern.
+//!
 //! Each figure is the median of `BENCH_RUNS` runs (default 3; 15 for the 10-file repository).
 //! `BENCH_SIZES=1000,5000` picks other sizes; `BENCH_THREADS=N` passes `--threads N`;
 //! `BENCH_GENERATE=DIR` only writes the repositories under DIR.
@@ -116,16 +120,18 @@ fn main() {
         threads.as_deref().unwrap_or("all cores")
     );
     println!(
-        "{:>7} {:>8} | {:>10} {:>9} | {:>10} {:>9} {:>8} {:>9} | {:>6} {:>10}",
+        "{:>7} {:>8} | {:>10} {:>9} | {:>8} | {:>10} {:>9} {:>8} {:>9} | {:>6} {:>6} {:>10}",
         "files",
         "MB",
         "parse ms",
         "parse cpu",
+        "visit ms",
         "audit ms",
         "audit cpu",
         "files/s",
         "MB/s",
         "ratio",
+        "floor",
         "peak RSS"
     );
     let mut audits = Vec::new();
@@ -134,23 +140,31 @@ fn main() {
         let stats = booking_audit::synth::generate(&dir, n, 1).expect("generate repository");
         let d = dir.to_string_lossy().to_string();
         let parse_args = with_threads(vec![d.clone(), "--parse-only".into()]);
+        let visit_args = with_threads(vec![
+            d.clone(),
+            "--parse-only".into(),
+            "--visit-trees".into(),
+        ]);
         let audit_args = with_threads(vec![d.clone(), "--format".into(), "json".into()]);
         // One unmeasured run warms the page cache for both.
         run_once(&strs(&audit_args));
         let parse = median(&strs(&parse_args), runs);
+        let visit = median(&strs(&visit_args), runs);
         let audit = median(&strs(&audit_args), runs);
         let mb = stats.bytes as f64 / 1e6;
         println!(
-            "{:>7} {:>8.1} | {:>10.0} {:>9.0} | {:>10.0} {:>9.0} {:>8.0} {:>9.2} | {:>6.2} {:>6.1} MiB",
+            "{:>7} {:>8.1} | {:>10.0} {:>9.0} | {:>8.0} | {:>10.0} {:>9.0} {:>8.0} {:>9.2} | {:>6.2} {:>6.2} {:>6.1} MiB",
             stats.files,
             mb,
             ms(parse.wall),
             ms(parse.cpu),
+            ms(visit.wall),
             ms(audit.wall),
             ms(audit.cpu),
             stats.files as f64 / audit.wall.as_secs_f64(),
             mb / audit.wall.as_secs_f64(),
             audit.wall.as_secs_f64() / parse.wall.as_secs_f64(),
+            visit.wall.as_secs_f64() / parse.wall.as_secs_f64(),
             audit.peak_rss_kib as f64 / 1024.0,
         );
         audits.push((n, audit));

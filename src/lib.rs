@@ -43,32 +43,40 @@ fn walk_files(root: &Path, opts: &AuditOptions) -> (Vec<walk::FileEntry>, Vec<re
 pub struct ParseStats {
     pub files: usize,
     pub bytes: u64,
+    /// Nodes visited, when the trees were walked.
+    pub nodes: u64,
 }
 
 /// The benchmark's baseline: the audit's walk, read and parse, on the caller's thread pool,
-/// with no rules, queries, model or checks. Each tree is dropped once built.
-pub fn parse_only(root: &Path, opts: &AuditOptions) -> ParseStats {
+/// with no rules, queries, model or checks. Each tree is dropped once built. With `visit`,
+/// each tree's nodes are also visited once with a cursor (reading each kind id): a floor for
+/// any extraction that reads the whole tree.
+pub fn parse_only(root: &Path, opts: &AuditOptions, visit: bool) -> ParseStats {
     use rayon::prelude::*;
     let (files, _) = walk_files(root, opts);
-    let bytes = timing::phase("parse", || {
+    let (bytes, nodes) = timing::phase("parse", || {
         files
             .par_iter()
             .map_init(tree_sitter::Parser::new, |parser, e| {
                 let Ok(text) = model::extract::read_text(e) else {
-                    return 0;
+                    return (0, 0);
                 };
+                let mut nodes = 0;
                 if e.lang == lang::Lang::Manifest {
                     let _ = serde_json::from_str::<serde_json::Value>(&text);
-                } else {
-                    let _ = model::extract::parse(e, &text, parser);
+                } else if let Ok(tree) = model::extract::parse(e, &text, parser)
+                    && visit
+                {
+                    nodes = pattern::visit_all(tree.root_node());
                 }
-                text.len() as u64
+                (text.len() as u64, nodes)
             })
-            .sum()
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
     });
     ParseStats {
         files: files.len(),
         bytes,
+        nodes,
     }
 }
 

@@ -108,6 +108,14 @@ fn synth_is_deterministic_and_parse_only_reads_every_file() {
     let o = run(&[a.to_str().unwrap(), "--parse-only"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stdout(&o), format!("files 60 bytes {bytes}\n"));
+    // The floor baseline also visits every tree: same files, and their nodes counted.
+    let o = run(&[a.to_str().unwrap(), "--parse-only", "--visit-trees"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let (head, nodes) = out.split_once("nodes ").expect("a node count");
+    assert_eq!(head, format!("files 60 bytes {bytes}\n"));
+    let nodes: usize = nodes.trim().parse().unwrap();
+    assert!(nodes > bytes / 10, "{nodes} nodes in {bytes} bytes");
 }
 
 #[test]

@@ -458,6 +458,30 @@ impl<'t> Flat<'t> {
     }
 }
 
+/// Visits every node under `root` once with a cursor, reading its kind id, and counts them:
+/// the walk any matcher needs, with nothing else (the benchmark's floor).
+pub fn visit_all(root: Node) -> u64 {
+    let mut walk = root.walk();
+    let mut count = 0u64;
+    let mut kinds = 0u64;
+    loop {
+        count += 1;
+        kinds = kinds.wrapping_add(u64::from(walk.node().kind_id()));
+        if walk.goto_first_child() {
+            continue;
+        }
+        loop {
+            if walk.goto_next_sibling() {
+                break;
+            }
+            if !walk.goto_parent() {
+                std::hint::black_box(kinds);
+                return count;
+            }
+        }
+    }
+}
+
 struct Matcher<'a, 't> {
     work: u64,
     /// Past it, every node and sequence fails at once: one pattern pairing thousands of
@@ -638,6 +662,19 @@ mod tests {
             walked += 1;
         }
         assert!(walked > 40, "{walked} nodes");
+    }
+
+    /// The benchmark's floor walk visits exactly the nodes the matcher reads.
+    #[test]
+    fn visit_all_counts_the_flat_trees_nodes() {
+        let t = tree("f(a, g(b)); const x = () => { if (y) { h(`${z}`); } };\nclass C { m() {} }");
+        let flat = Flat::new(t.root_node());
+        assert_eq!(visit_all(t.root_node()), flat.preorder().count() as u64);
+        let leaf = t
+            .root_node()
+            .descendant_for_byte_range(0, 1)
+            .expect("a leaf");
+        assert_eq!(visit_all(leaf), 1);
     }
 
     #[test]
