@@ -158,11 +158,10 @@ impl PatternSet {
             work: 0,
             limit: work_limit,
             tree,
-            pool: Vec::new(),
+            caps: Vec::new(),
         };
         let mut found: Vec<(Key, Caps)> = Vec::new();
         let mut stopped = None;
-        let mut sols = Vec::new();
         'tree: for at in 0..m.tree.nodes.len() as u32 {
             m.work += 1;
             let n = &m.tree.nodes[at as usize];
@@ -176,22 +175,22 @@ impl PatternSet {
                     stopped = Some(m.tree.nodes[at as usize].node.start_byte());
                     break 'tree;
                 }
-                sols.clear();
-                m.node(&self.patterns[pi as usize], at, &[], &mut sols);
-                for (seq, s) in sols.drain(..).enumerate() {
-                    let first = s
+                let mut seq = 0;
+                m.node(&self.patterns[pi as usize], at, &[], &mut |m, last| {
+                    let first = m
                         .caps
                         .first()
                         .map(|&(_, n)| m.tree.nodes[n as usize].node.start_byte());
                     let key = Key {
-                        last: s.last,
+                        last,
                         root_depth: depth,
                         pattern: pi,
                         first_capture: first,
                         seq,
                     };
-                    found.push((key, s.caps));
-                }
+                    seq += 1;
+                    found.push((key, Caps::from_slice(&m.caps)));
+                });
             }
         }
         // Stable: equal keys keep the order the patterns were tried in. Indexes are sorted,
@@ -344,12 +343,9 @@ impl Resolve<'_> {
     }
 }
 
-/// One way a pattern node matched: its captures (by node index), and the node its last
-/// step matched.
-struct Sol {
-    caps: Caps,
-    last: u32,
-}
+/// What a pattern node does with each way it matched, given the node its last step matched
+/// (the captures are on the matcher's stack).
+type Then<'k, 'a, 't> = &'k mut dyn FnMut(&mut Matcher<'a, 't>, u32);
 
 const NONE: u32 = u32::MAX;
 
@@ -482,17 +478,20 @@ pub fn visit_all(root: Node) -> u64 {
     }
 }
 
+/// A backtracking matcher: each pattern node hands every way it matches to a continuation,
+/// with the captures so far on one shared stack, so no partial match is ever copied.
 struct Matcher<'a, 't> {
     work: u64,
     /// Past it, every node and sequence fails at once: one pattern pairing thousands of
     /// siblings cannot run on unbounded.
     limit: u64,
     tree: &'a Flat<'t>,
-    /// Solution buffers for `seq`, reused: one per level of pattern nesting.
-    pool: Vec<Vec<Sol>>,
+    /// The current partial match's captures: (capture index, node index), the node's own
+    /// before its children's, in pattern order.
+    caps: Vec<(u16, u32)>,
 }
 
-impl Matcher<'_, '_> {
+impl<'a, 't> Matcher<'a, 't> {
     fn test(&self, t: &Test, at: u32) -> bool {
         let n = &self.tree.nodes[at as usize];
         match t {
@@ -503,9 +502,9 @@ impl Matcher<'_, '_> {
         }
     }
 
-    /// Appends every way `p` matches node `at` to `out`. `outer` are the captures of
+    /// Calls `then` for every way `p` matches node `at`, in order. `outer` are the captures of
     /// enclosing alternations, which come after the node's own.
-    fn node(&mut self, p: &PNode, at: u32, outer: &[u16], out: &mut Vec<Sol>) {
+    fn node(&mut self, p: &PNode, at: u32, outer: &[u16], then: Then<'_, 'a, 't>) {
         self.work += 1;
         if self.work > self.limit {
             return;
@@ -514,38 +513,39 @@ impl Matcher<'_, '_> {
             return;
         }
         if let Test::Alternatives(alts) = &p.test {
-            let mut all = p.captures.clone();
+            let mut all: smallvec::SmallVec<[u16; 4]> = p.captures.iter().copied().collect();
             all.extend_from_slice(outer);
             for a in alts {
-                self.node(a, at, &all, out);
+                self.node(a, at, &all, then);
             }
             return;
         }
         if !self.test(&p.test, at) {
             return;
         }
-        let own = p.captures.iter().chain(outer).map(|&c| (c, at));
+        let mark = self.caps.len();
+        self.caps
+            .extend(p.captures.iter().chain(outer).map(|&c| (c, at)));
         if p.children.is_empty() {
-            out.push(Sol {
-                caps: own.collect(),
-                last: at,
-            });
-            return;
+            then(self, at);
+        } else {
+            let first = self.tree.nodes[at as usize].first_child;
+            self.seq(p, 0, first, at, then);
         }
-        // The node's own captures come first; they are added to the solutions the children
-        // give, so the many attempts that fail below allocate nothing for them.
-        let mark = out.len();
-        let first = self.tree.nodes[at as usize].first_child;
-        let start = Sol {
-            caps: Caps::new(),
-            last: at,
-        };
-        self.seq(p, 0, first, start, out);
-        if !p.captures.is_empty() || !outer.is_empty() {
-            for s in &mut out[mark..] {
-                s.caps.insert_many(0, own.clone());
-            }
+        self.caps.truncate(mark);
+    }
+
+    /// Whether `p` cannot match node `at` by its field or kind alone: most children tried fail
+    /// there, and this spares them a call (it counts the same work `node` would).
+    #[inline]
+    fn quick_reject(&mut self, p: &PNode, at: u32) -> bool {
+        let n = &self.tree.nodes[at as usize];
+        let reject = (p.field.is_some() && p.field != n.field)
+            || matches!(p.test, Test::Kind(k) if k != n.kind);
+        if reject {
+            self.work += 1;
         }
+        reject
     }
 
     fn later_named(&self, at: u32) -> bool {
@@ -559,13 +559,14 @@ impl Matcher<'_, '_> {
         false
     }
 
-    /// Matches `p`'s children from the `i`th on against the siblings from `from` on.
-    fn seq(&mut self, p: &PNode, i: usize, from: u32, partial: Sol, out: &mut Vec<Sol>) {
+    /// Matches `p`'s children from the `i`th on against the siblings from `from` on; `last` is
+    /// the node the match so far ended on.
+    fn seq(&mut self, p: &PNode, i: usize, from: u32, last: u32, then: Then<'_, 'a, 't>) {
         let Some(child) = p.children.get(i) else {
-            out.push(partial);
+            then(self, last);
             return;
         };
-        let last = i + 1 == p.children.len();
+        let is_last = i + 1 == p.children.len();
         let next_anchored = p.children.get(i + 1).is_some_and(|c| c.anchored);
         // After an anonymous `_`, an anchor forbids skipping even anonymous nodes.
         let strict = child.anchored
@@ -575,24 +576,20 @@ impl Matcher<'_, '_> {
         // Without captures below it, and with nothing anchored to it, the first node that
         // fits is as good as any later one.
         let first_only = !child.node.captures_below && !next_anchored;
-        let mut sols = self.pool.pop().unwrap_or_default();
         let mut kid = from;
         while kid != NONE {
             self.work += 1;
             if self.work > self.limit {
                 return;
             }
-            let fits = !(last && p.last_anchored && self.later_named(kid));
-            if fits {
-                sols.clear();
-                self.node(&child.node, kid, &[], &mut sols);
-                let matched = !sols.is_empty();
-                let next = self.tree.nodes[kid as usize].next_sibling;
-                for s in sols.drain(..) {
-                    let mut caps = partial.caps.clone();
-                    caps.extend(s.caps);
-                    self.seq(p, i + 1, next, Sol { caps, last: s.last }, out);
-                }
+            let next = self.tree.nodes[kid as usize].next_sibling;
+            let fits = !(is_last && p.last_anchored && self.later_named(kid));
+            if fits && !self.quick_reject(&child.node, kid) {
+                let mut matched = false;
+                self.node(&child.node, kid, &[], &mut |m, end| {
+                    matched = true;
+                    m.seq(p, i + 1, next, end, then);
+                });
                 if matched && first_only {
                     break;
                 }
@@ -600,10 +597,8 @@ impl Matcher<'_, '_> {
             if child.anchored && (self.tree.nodes[kid as usize].named || strict) {
                 break;
             }
-            kid = self.tree.nodes[kid as usize].next_sibling;
+            kid = next;
         }
-        sols.clear();
-        self.pool.push(sols);
     }
 }
 
