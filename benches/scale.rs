@@ -146,7 +146,7 @@ fn main() {
             "--visit-trees".into(),
         ]);
         let audit_args = with_threads(vec![d.clone(), "--format".into(), "json".into()]);
-        // One unmeasured run warms the page cache for both.
+        // One unmeasured run warms the page cache for all three.
         run_once(&strs(&audit_args));
         let parse = median(&strs(&parse_args), runs);
         let visit = median(&strs(&visit_args), runs);

@@ -232,17 +232,7 @@ fn first_error_line(root: tree_sitter::Node) -> Option<usize> {
         if n.is_error() || n.is_missing() {
             return Some(n.start_position().row + 1);
         }
-        if n.has_error() && c.goto_first_child() {
-            continue;
-        }
-        loop {
-            if c.goto_next_sibling() {
-                break;
-            }
-            if !c.goto_parent() {
-                return None;
-            }
-        }
+        crate::pattern::advance(&mut c, n.has_error())?;
     }
 }
 
@@ -402,20 +392,18 @@ fn without_comments(node: tree_sitter::Node, text: &str) -> Option<String> {
         return None;
     }
     let mut comments = Vec::new();
+    // A cursor made at `node` ends its walk there.
     let mut cursor = node.walk();
     let mut visited = 0usize;
-    'walk: loop {
+    loop {
         let n = cursor.node();
         visited += 1;
-        if n.kind() == "comment" {
+        let comment = n.kind() == "comment";
+        if comment {
             comments.push(n.byte_range());
-        } else if visited < 100_000 && cursor.goto_first_child() {
-            continue;
         }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() || cursor.node() == node {
-                break 'walk;
-            }
+        if crate::pattern::advance(&mut cursor, !comment && visited < 100_000).is_none() {
+            break;
         }
     }
     if comments.is_empty() {

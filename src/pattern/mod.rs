@@ -433,25 +433,37 @@ impl<'t> Flat<'t> {
                 first_child: NONE,
                 next_sibling: NONE,
             });
-            if walk.goto_first_child() {
-                depth += 1;
-                max_depth = max_depth.max(depth as u32);
-                if last_at.len() > depth {
-                    last_at[depth] = NONE;
+            match advance(&mut walk, true) {
+                None => return Flat { nodes, max_depth },
+                Some(1) => {
+                    depth += 1;
+                    max_depth = max_depth.max(depth as u32);
+                    if last_at.len() > depth {
+                        last_at[depth] = NONE;
+                    }
                 }
-                continue;
-            }
-            loop {
-                if walk.goto_next_sibling() {
-                    break;
-                }
-                if !walk.goto_parent() {
-                    return Flat { nodes, max_depth };
-                }
-                depth -= 1;
+                Some(up) => depth -= up.unsigned_abs(),
             }
         }
     }
+}
+
+/// Moves a cursor to the next node in preorder: into the current node's children when
+/// `descend`, else to its next sibling or its nearest ancestor's. Returns the change in depth
+/// (1 into a child, 0 to a sibling, -k past k parents), or None once the cursor's root is done.
+#[inline]
+pub fn advance(walk: &mut TreeCursor, descend: bool) -> Option<isize> {
+    if descend && walk.goto_first_child() {
+        return Some(1);
+    }
+    let mut up = 0;
+    while !walk.goto_next_sibling() {
+        if !walk.goto_parent() {
+            return None;
+        }
+        up -= 1;
+    }
+    Some(up)
 }
 
 /// Visits every node under `root` once with a cursor, reading its kind id, and counts them:
@@ -463,17 +475,9 @@ pub fn visit_all(root: Node) -> u64 {
     loop {
         count += 1;
         kinds = kinds.wrapping_add(u64::from(walk.node().kind_id()));
-        if walk.goto_first_child() {
-            continue;
-        }
-        loop {
-            if walk.goto_next_sibling() {
-                break;
-            }
-            if !walk.goto_parent() {
-                std::hint::black_box(kinds);
-                return count;
-            }
+        if advance(&mut walk, true).is_none() {
+            std::hint::black_box(kinds);
+            return count;
         }
     }
 }
@@ -509,7 +513,7 @@ impl<'a, 't> Matcher<'a, 't> {
         if self.work > self.limit {
             return;
         }
-        if p.field.is_some() && p.field != self.tree.nodes[at as usize].field {
+        if self.ruled_out(p, at) {
             return;
         }
         if let Test::Alternatives(alts) = &p.test {
@@ -535,17 +539,12 @@ impl<'a, 't> Matcher<'a, 't> {
         self.caps.truncate(mark);
     }
 
-    /// Whether `p` cannot match node `at` by its field or kind alone: most children tried fail
-    /// there, and this spares them a call (it counts the same work `node` would).
+    /// Whether `p` cannot match node `at` by its field or kind alone: where most children
+    /// tried fail, so `seq` asks it before calling `node`.
     #[inline]
-    fn quick_reject(&mut self, p: &PNode, at: u32) -> bool {
+    fn ruled_out(&self, p: &PNode, at: u32) -> bool {
         let n = &self.tree.nodes[at as usize];
-        let reject = (p.field.is_some() && p.field != n.field)
-            || matches!(p.test, Test::Kind(k) if k != n.kind);
-        if reject {
-            self.work += 1;
-        }
-        reject
+        (p.field.is_some() && p.field != n.field) || matches!(p.test, Test::Kind(k) if k != n.kind)
     }
 
     fn later_named(&self, at: u32) -> bool {
@@ -584,7 +583,10 @@ impl<'a, 't> Matcher<'a, 't> {
             }
             let next = self.tree.nodes[kid as usize].next_sibling;
             let fits = !(is_last && p.last_anchored && self.later_named(kid));
-            if fits && !self.quick_reject(&child.node, kid) {
+            if fits && self.ruled_out(&child.node, kid) {
+                // The work `node` would have counted.
+                self.work += 1;
+            } else if fits {
                 let mut matched = false;
                 self.node(&child.node, kid, &[], &mut |m, end| {
                     matched = true;
