@@ -205,7 +205,8 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
             })
         })
         .collect();
-    // Definitions sharing an id are variants of one fact; a `--rules` file that redefines a
+    // Definitions sharing an id are variants of one fact, across the built-in files too (each
+    // ORM or payment provider adds its own variants); a `--rules` file that redefines a
     // built-in id replaces the built-in variants.
     let mut facts: Vec<(FactSpec, usize)> = Vec::new();
     let mut model: Option<(ModelSpec, usize)> = None;
@@ -214,9 +215,10 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
         match parsed? {
             Parsed::Facts(file) => {
                 for f in file.facts {
-                    let earlier_file = facts
-                        .iter()
-                        .any(|(g, si)| g.id.value == f.id.value && *si != i);
+                    let earlier_file = !sources[i].builtin
+                        && facts.iter().any(|(g, si)| {
+                            g.id.value == f.id.value && *si != i && sources[*si].builtin
+                        });
                     if earlier_file
                         && !facts
                             .iter()
