@@ -276,16 +276,20 @@ fn classify(
         .filter(|f| f.value("write") == Some("insert"))
         .filter_map(|f| Some((key(f.value("entity")?), f.unit)))
         .collect();
-    for e in entities.iter_mut() {
+    let classify = |e: &mut Entity, with_fallbacks: bool| {
         let forced = e
             .names()
             .find_map(|n| rules.model.entity_names.get(&key(n)))
             .cloned();
         if forced.is_some() {
             e.kind = forced;
-            continue;
+            return;
         }
+        e.kind = None;
         for k in &rules.model.entity_kinds {
+            if k.fallback && !with_fallbacks {
+                continue;
+            }
             if !e.names().any(|n| {
                 k.name.is_match(n) || name_constant_stem(n).is_some_and(|s| k.name.is_match(s))
             }) {
@@ -293,6 +297,22 @@ fn classify(
             }
             if let Some(hf) = &k.has_field
                 && !e.fields.iter().any(|f| hf.is_match(&f.name))
+            {
+                continue;
+            }
+            if !k
+                .has_fields
+                .iter()
+                .all(|hf| e.fields.iter().any(|f| hf.is_match(&f.name)))
+            {
+                continue;
+            }
+            if !k.fields_like.is_empty()
+                && !e.fields.is_empty()
+                && !e
+                    .fields
+                    .iter()
+                    .any(|f| k.fields_like.iter().any(|re| re.is_match(&f.name)))
             {
                 continue;
             }
@@ -314,6 +334,23 @@ fn classify(
                 }
             }
             e.kind = Some(k.kind.clone());
+            break;
+        }
+    };
+    for e in entities.iter_mut() {
+        classify(e, false);
+    }
+    // Fallback rules (a booking recognised by its fields alone) apply only where the other
+    // rules found no entity of their kind, so a named booking table is never joined by
+    // look-alikes.
+    for k in rules.model.entity_kinds.iter().filter(|k| k.fallback) {
+        if !entities
+            .iter()
+            .any(|e| e.kind.as_deref() == Some(k.kind.as_str()))
+        {
+            for e in entities.iter_mut() {
+                classify(e, true);
+            }
             break;
         }
     }

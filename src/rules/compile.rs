@@ -119,6 +119,8 @@ pub fn compile(
             ]
             .into_iter()
             .flatten()
+            .chain(&k.has_fields)
+            .chain(&k.fields_like)
             {
                 cx.re(re)?;
             }

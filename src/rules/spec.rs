@@ -271,6 +271,18 @@ pub struct EntityKindSpec {
     /// The entity must have a field whose name matches.
     #[serde(default)]
     pub has_field: Option<Re>,
+    /// For each of these, the entity must have a field whose name matches it: a structure
+    /// (who books, and what and when) rather than a name.
+    #[serde(default)]
+    pub has_fields: Vec<Re>,
+    /// When the entity's fields are known, one of them must match one of these (a booking
+    /// named so but holding photos or tokens is not one); an entity with no known fields
+    /// passes.
+    #[serde(default)]
+    pub fields_like: Vec<Re>,
+    /// Applies only when no entity takes this kind from the other rules.
+    #[serde(default)]
+    pub fallback: bool,
     /// Another entity whose name matches must have a field naming this one.
     #[serde(default)]
     pub referenced_by: Option<Re>,
