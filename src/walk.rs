@@ -46,7 +46,7 @@ const SKIPPED_FILE_PATTERNS: &[&str] = &[
     // One-off maintenance scripts are run by hand, not reached by requests; SQL files there
     // (init schemas) are kept.
     r"(^|/)scripts/.*\.[cm]?[jt]sx?$",
-    // Backup copies of the source (backup/, backups-2024/, src.bak/, routes.js.bak) are not
+    // Backup copies of the source (backup/, backups-2024/, src.bak/, routes.bak.js) are not
     // what runs.
     r"(?i)(^|/)(backups?|bak)([-_.][^/]*)?/",
     r"(?i)(^|/)[^/]+[-_.](backup|bak)/",

@@ -6,7 +6,7 @@ use super::{RepoModel, UnitInfo};
 use crate::rules::RuleSet;
 use crate::rules::spec::Role;
 use crate::source::Location;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
 pub struct Field {
@@ -185,7 +185,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             .min_by_key(|(s, e, _)| e - s)
             .map(|(_, _, i)| *i)
     };
-    let mut field_seen: std::collections::HashSet<(usize, String)> = Default::default();
+    let mut field_seen: HashSet<(usize, String)> = Default::default();
     for f in &model.facts {
         let r = role(f.fact);
         if r != Role::Field && r != Role::Constraint {
@@ -276,7 +276,8 @@ fn classify(
         .filter(|f| f.value("write") == Some("insert"))
         .filter_map(|f| Some((key(f.value("entity")?), f.unit)))
         .collect();
-    let classify = |e: &mut Entity, with_fallbacks: bool| {
+    // `fallbacks`: the kinds whose fallback rules apply.
+    let classify = |e: &mut Entity, fallbacks: &HashSet<&str>| {
         let forced = e
             .names()
             .find_map(|n| rules.model.entity_names.get(&key(n)))
@@ -287,7 +288,7 @@ fn classify(
         }
         e.kind = None;
         for k in &rules.model.entity_kinds {
-            if k.fallback && !with_fallbacks {
+            if k.fallback && !fallbacks.contains(k.kind.as_str()) {
                 continue;
             }
             if !e.names().any(|n| {
@@ -296,14 +297,10 @@ fn classify(
                 continue;
             }
             if let Some(hf) = &k.has_field
-                && !e.fields.iter().any(|f| hf.is_match(&f.name))
-            {
-                continue;
-            }
-            if !k
-                .has_fields
-                .iter()
-                .all(|hf| e.fields.iter().any(|f| hf.is_match(&f.name)))
+                && !hf
+                    .items()
+                    .iter()
+                    .all(|re| e.fields.iter().any(|f| re.is_match(&f.name)))
             {
                 continue;
             }
@@ -338,20 +335,21 @@ fn classify(
         }
     };
     for e in entities.iter_mut() {
-        classify(e, false);
+        classify(e, &HashSet::new());
     }
-    // Fallback rules (a booking recognised by its fields alone) apply only where the other
-    // rules found no entity of their kind, so a named booking table is never joined by
-    // look-alikes.
-    for k in rules.model.entity_kinds.iter().filter(|k| k.fallback) {
-        if !entities
-            .iter()
-            .any(|e| e.kind.as_deref() == Some(k.kind.as_str()))
-        {
-            for e in entities.iter_mut() {
-                classify(e, true);
-            }
-            break;
+    // Fallback rules (a booking recognised by its fields alone) apply only to kinds the other
+    // rules gave no entity, so a named booking table is never joined by look-alikes.
+    let absent: HashSet<&str> = rules
+        .model
+        .entity_kinds
+        .iter()
+        .filter(|k| k.fallback)
+        .map(|k| k.kind.as_str())
+        .filter(|kind| !entities.iter().any(|e| e.kind.as_deref() == Some(*kind)))
+        .collect();
+    if !absent.is_empty() {
+        for e in entities.iter_mut() {
+            classify(e, &absent);
         }
     }
 }

@@ -113,13 +113,12 @@ pub fn compile(
         for k in &model.entity_kinds {
             for re in [
                 Some(&k.name),
-                k.has_field.as_ref(),
                 k.referenced_by.as_ref(),
                 k.inserted_by.as_ref(),
             ]
             .into_iter()
             .flatten()
-            .chain(&k.has_fields)
+            .chain(k.has_field.iter().flat_map(|r| r.items()))
             .chain(&k.fields_like)
             {
                 cx.re(re)?;

@@ -268,13 +268,10 @@ pub struct ModelSpec {
 pub struct EntityKindSpec {
     pub kind: String,
     pub name: Re,
-    /// The entity must have a field whose name matches.
+    /// The entity must have a field whose name matches; with a list, one field for each regex
+    /// (a structure: who books, and what and when, rather than a name).
     #[serde(default)]
-    pub has_field: Option<Re>,
-    /// For each of these, the entity must have a field whose name matches it: a structure
-    /// (who books, and what and when) rather than a name.
-    #[serde(default)]
-    pub has_fields: Vec<Re>,
+    pub has_field: Option<Res>,
     /// When the entity's fields are known, one of them must match one of these (a booking
     /// named so but holding photos or tokens is not one); an entity with no known fields
     /// passes.
