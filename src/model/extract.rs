@@ -293,13 +293,12 @@ fn run_query(
     let imports = import_ranges(flat.root());
     let mut scratch = Scratch::default();
     for m in &matches {
-        // A comment inside a call chain (`.leftJoin(...) // why`) would hide the callee from
-        // its fact's pattern: callees are matched without their comments.
+        // Facts read a callee's canonical chain, whatever the formatting (see `chain`).
         let callee_clean = m
             .captures
             .iter()
             .find(|(index, _)| names[usize::from(*index)] == "callee")
-            .and_then(|&(_, at)| without_comments(flat.node(at), text));
+            .and_then(|&(_, at)| super::chain::canonical_callee(flat.node(at), text));
         let mut caps = Caps::default();
         let mut match_node = None;
         let mut scope = None;
@@ -382,41 +381,6 @@ fn first_regex_text<'a>(target: Target, callee: &'a str, whole: &'a str) -> &'a 
         Target::Callee => callee,
         Target::Text => whole,
     }
-}
-
-/// The node's text with its comments removed, when it has any.
-fn without_comments(node: tree_sitter::Node, text: &str) -> Option<String> {
-    let range = node.byte_range();
-    let slice = text.get(range.clone())?;
-    if !slice.contains("//") && !slice.contains("/*") {
-        return None;
-    }
-    let mut comments = Vec::new();
-    // A cursor made at `node` ends its walk there.
-    let mut cursor = node.walk();
-    let mut visited = 0usize;
-    loop {
-        let n = cursor.node();
-        visited += 1;
-        let comment = n.kind() == "comment";
-        if comment {
-            comments.push(n.byte_range());
-        }
-        if crate::pattern::advance(&mut cursor, !comment && visited < 100_000).is_none() {
-            break;
-        }
-    }
-    if comments.is_empty() {
-        return None;
-    }
-    let mut out = String::with_capacity(slice.len());
-    let mut at = range.start;
-    for c in comments {
-        out.push_str(text.get(at..c.start)?);
-        at = c.end;
-    }
-    out.push_str(text.get(at..range.end)?);
-    Some(out)
 }
 
 /// Byte ranges of the file's import statements (always top level). Computed once per file:

@@ -1,6 +1,7 @@
 //! The repository model: every fact, the functions and the call graph, schema entities and
 //! flows. Built once from the per-file extraction; checks only read it.
 
+pub mod chain;
 pub mod code;
 pub mod entities;
 pub mod extract;
