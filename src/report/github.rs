@@ -77,14 +77,14 @@ pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "booking-audit: {} passed, {} failed ({} open, {} suppressed, {} in baseline), {} skipped; score {}/100",
+        "booking-audit: {} passed, {} failed ({} open, {} suppressed, {} in baseline), {} skipped; score {}",
         s.pass,
         s.fail,
         open.len(),
         s.suppressed,
         s.baselined,
         s.skip,
-        s.score_text()
+        s.score_out_of_100()
     );
     out
 }

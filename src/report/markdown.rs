@@ -83,10 +83,7 @@ fn list(
 pub fn render(report: &Report, fail_on: FailOn) -> String {
     let mut out = String::new();
     let s = &report.summary;
-    let score = match s.score {
-        Some(_) => format!("{}/100", s.score_text()),
-        None => "n/a".into(),
-    };
+    let score = s.score_out_of_100();
     let open = report.open_failures();
     let verdict = if report.failed(fail_on) {
         "fails"

@@ -146,12 +146,25 @@ impl CheckReport {
 }
 
 impl Summary {
-    /// The score as the reports print it: one decimal, or n/a.
+    /// The score as the reports print it: one decimal, or n/a. Never `-0.0`.
     pub fn score_text(&self) -> String {
         self.score
-            .map(|v| format!("{v:.1}"))
+            .map(|v| format!("{:.1}", no_negative_zero(v)))
             .unwrap_or_else(|| "n/a".into())
     }
+
+    /// `72.5/100`, or `n/a` when no check applies.
+    pub fn score_out_of_100(&self) -> String {
+        match self.score {
+            Some(_) => format!("{}/100", self.score_text()),
+            None => "n/a".into(),
+        }
+    }
+}
+
+/// `-0.0` as `0.0` (adding positive zero does it); other values unchanged.
+fn no_negative_zero(v: f64) -> f64 {
+    v + 0.0
 }
 
 pub fn build(
@@ -274,7 +287,8 @@ impl Report {
         };
         let (wp, wf) = (weight(Verdict::Pass), weight(Verdict::Fail));
         let s = &mut self.summary;
-        s.score = (wp + wf > 0.0).then(|| (wp / (wp + wf) * 1000.0).round() / 10.0);
+        s.score = (wp + wf > 0.0)
+            .then(|| no_negative_zero((wp / (wp + wf) * 1000.0).round() / 10.0));
         s.pass = count(Verdict::Pass);
         s.fail = count(Verdict::Fail);
         s.skip = count(Verdict::Skip);
@@ -310,5 +324,36 @@ pub fn level(severity: Severity) -> &'static str {
         Severity::Critical | Severity::High => "error",
         Severity::Medium | Severity::Low => "warning",
         Severity::Info => "note",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(score: Option<f64>) -> Summary {
+        Summary {
+            pass: 0,
+            fail: 1,
+            skip: 0,
+            score,
+            files_scanned: 1,
+            suppressed: 0,
+            baselined: 0,
+        }
+    }
+
+    #[test]
+    fn negative_zero_is_never_printed() {
+        let s = summary(Some(-0.0));
+        assert_eq!(s.score_text(), "0.0");
+        assert_eq!(s.score_out_of_100(), "0.0/100");
+        assert_eq!(no_negative_zero(-0.0).to_string(), "0");
+        assert_eq!(
+            serde_json::to_string(&no_negative_zero(-0.0)).unwrap(),
+            "0.0"
+        );
+        assert_eq!(summary(Some(72.46)).score_text(), "72.5");
+        assert_eq!(summary(None).score_out_of_100(), "n/a");
     }
 }

@@ -114,12 +114,12 @@ pub fn render(report: &Report, style: &Style) -> String {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed{}, {} skipped; score {}/100{}",
+        "\n{} passed, {} failed{}, {} skipped; score {}{}",
         s.pass,
         s.fail,
         waived(s),
         s.skip,
-        s.score_text(),
+        s.score_out_of_100(),
         if warnings.is_empty() {
             String::new()
         } else {
