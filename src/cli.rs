@@ -62,6 +62,10 @@ pub struct AuditArgs {
     /// Skip files matching these globs.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Exit 1 when the repository has no booking code (every check skipped); without it,
+    /// such a run exits 0 with a "no booking code found" note.
+    #[arg(long)]
+    pub require_booking_code: bool,
     /// Colour in the text report: auto, always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -291,6 +295,19 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         report.summarize();
         (report, model)
     });
+    if !model
+        .files
+        .iter()
+        .any(|f| f.lang != crate::lang::Lang::Manifest)
+    {
+        miette::bail!(
+            help = "booking-audit reads TypeScript and JavaScript (.ts .tsx .js .jsx .mjs .cjs), \
+                    Prisma and SQL files, honouring .gitignore, --include and --exclude; \
+                    pass the repository's root directory",
+            "{}: nothing to audit: no TypeScript, JavaScript, Prisma or SQL file found",
+            args.path.display()
+        );
+    }
     // The process ends after the report: freeing the model and the rules, node by node, would
     // only cost time (a few milliseconds of a small repository's run).
     std::mem::forget(model);
@@ -323,7 +340,12 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         );
         return Ok(0);
     }
-    let code = if report.failed(fail_on) { 1 } else { 0 };
+    let code = if report.failed(fail_on) || (args.require_booking_code && report.no_booking_code())
+    {
+        1
+    } else {
+        0
+    };
     std::mem::forget(set);
     Ok(code)
 }

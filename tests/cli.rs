@@ -257,3 +257,84 @@ fn list_and_explain() {
     let o = run(&["explain", "no-such-check"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_path_with_nothing_to_audit_exits_two() {
+    let empty = tempfile::tempdir().unwrap();
+    let other = rules_dir(&[
+        ("main.py", "print('hello')\n"),
+        ("README.md", "# bookings\n"),
+        (
+            "types/index.d.ts",
+            "export type Booking = { id: string };\n",
+        ),
+    ]);
+    for dir in [empty.path(), other.path()] {
+        for format in ["text", "json", "sarif"] {
+            let o = run(&[dir.to_str().unwrap(), "--format", format]);
+            assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+            assert_eq!(stdout(&o), "", "no report when nothing was audited");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("nothing to audit") && err.contains("no TypeScript, JavaScript"),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn source_without_booking_code_says_so_in_every_format() {
+    let dir = rules_dir(&[(
+        "src/math.ts",
+        "export function add(a: number, b: number) {\n  return a + b;\n}\n",
+    )]);
+    let path = dir.path().to_str().unwrap();
+    let out = |format: &str| {
+        let o = run(&[path, "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "exit 0 unless asked otherwise");
+        stdout(&o)
+    };
+    for format in ["text", "json", "sarif", "github", "markdown", "junit"] {
+        assert!(
+            out(format).contains("no booking code found"),
+            "{format}: {}",
+            out(format)
+        );
+    }
+    let text = out("text");
+    assert!(
+        !text.contains("passes") && !text.contains("n/a/100"),
+        "{text}"
+    );
+    let md = out("markdown");
+    assert!(
+        md.starts_with("## booking-audit: no booking code found"),
+        "{md}"
+    );
+    assert!(!md.contains("passes"), "{md}");
+    let json: serde_json::Value = serde_json::from_str(&out("json")).unwrap();
+    assert!(
+        schema_errors("schema/report.schema.json", &json).is_empty(),
+        "{json}"
+    );
+    assert_eq!(json["summary"]["pass"], 0);
+    assert!(
+        json["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("no booking code found")
+    );
+    let o = run(&[path, "--require-booking-code"]);
+    assert_eq!(o.status.code(), Some(1));
+    // A booking codebase has no such note, and the flag does not fail it on that account.
+    let demo = run(&["fixtures/demo", "--format", "json", "--fail-on", "never"]);
+    assert!(!stdout(&demo).contains("no booking code found"));
+    let demo = run(&[
+        "fixtures/demo",
+        "--fail-on",
+        "never",
+        "--require-booking-code",
+    ]);
+    assert_eq!(demo.status.code(), Some(0));
+}

@@ -74,6 +74,14 @@ pub fn render(report: &Report) -> String {
             data(&s.status.message(&s.check))
         );
     }
+    for n in &report.notes {
+        let _ = writeln!(
+            out,
+            "::notice title={}::{}",
+            property("booking-audit"),
+            data(n)
+        );
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,

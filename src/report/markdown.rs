@@ -85,12 +85,20 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
     let s = &report.summary;
     let score = s.score_out_of_100();
     let open = report.open_failures();
+    // Never "passes" when nothing was checked: every check skipped is not a pass.
     let verdict = if report.failed(fail_on) {
         "fails"
+    } else if report.no_booking_code() {
+        "no booking code found"
+    } else if report.all_skipped() {
+        "no check applies"
     } else {
         "passes"
     };
     let _ = writeln!(out, "## booking-audit: {verdict} (score {score})\n");
+    for n in &report.notes {
+        let _ = writeln!(out, "> **Note:** {}\n", html(n));
+    }
     let _ = writeln!(
         out,
         "{} passed, {} failed, {} skipped in {} files of {}.",

@@ -54,7 +54,14 @@ pub struct Report {
     pub errors: Vec<Diagnostic>,
     /// Every `booking-audit-ignore` comment found, and what became of it.
     pub suppressions: Vec<crate::suppress::SuppressionReport>,
+    /// Notes on the run as a whole, such as [`NO_BOOKING_CODE`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
+
+/// The note of a run on source with no booking domain: every check is skipped, which is not
+/// a pass.
+pub const NO_BOOKING_CODE: &str = "no booking code found: no booking entity and no booking write, so every check was skipped (this is not a pass)";
 
 #[derive(Debug, Serialize)]
 pub struct Tool {
@@ -222,6 +229,7 @@ pub fn build(
         checks,
         errors,
         suppressions: vec![],
+        notes: vec![],
     };
     report.summarize();
     report
@@ -252,6 +260,16 @@ impl FailOn {
 }
 
 impl Report {
+    /// The source holds no booking domain (see [`NO_BOOKING_CODE`]).
+    pub fn no_booking_code(&self) -> bool {
+        self.notes.iter().any(|n| n == NO_BOOKING_CODE)
+    }
+
+    /// Checks ran, and every one was skipped: nothing passed or failed.
+    pub fn all_skipped(&self) -> bool {
+        !self.checks.is_empty() && self.checks.iter().all(|c| c.verdict == Verdict::Skip)
+    }
+
     pub fn failed(&self, fail_on: FailOn) -> bool {
         self.checks.iter().any(|c| c.fails_run(fail_on))
     }
@@ -287,8 +305,8 @@ impl Report {
         };
         let (wp, wf) = (weight(Verdict::Pass), weight(Verdict::Fail));
         let s = &mut self.summary;
-        s.score = (wp + wf > 0.0)
-            .then(|| no_negative_zero((wp / (wp + wf) * 1000.0).round() / 10.0));
+        s.score =
+            (wp + wf > 0.0).then(|| no_negative_zero((wp / (wp + wf) * 1000.0).round() / 10.0));
         s.pass = count(Verdict::Pass);
         s.fail = count(Verdict::Fail);
         s.skip = count(Verdict::Skip);

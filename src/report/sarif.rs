@@ -247,7 +247,13 @@ fn notifications(report: &Report, prefix: &str) -> Vec<sarif::Notification> {
             .locations(vec![file_location(prefix, &s.path, Some(s.line))])
             .build()
     });
-    files.chain(suppressions).collect()
+    let notes = report.notes.iter().map(|n| {
+        sarif::Notification::builder()
+            .level(json!("note"))
+            .message(sarif::Message::builder().text(n.clone()).build())
+            .build()
+    });
+    files.chain(suppressions).chain(notes).collect()
 }
 
 pub fn log(report: &Report, set: &RuleSet) -> sarif::Sarif {

@@ -111,6 +111,9 @@ pub fn render(report: &Report, style: &Style) -> String {
             );
         }
     }
+    for n in &report.notes {
+        let _ = writeln!(out, "\n{}: {n}", style.paint("33", "note"));
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,
