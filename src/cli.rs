@@ -69,12 +69,13 @@ pub struct AuditArgs {
     /// Colour in the text report: auto, always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Benchmark baseline: walk, read and parse only, then print what was read.
-    #[arg(long, hide = true)]
+    /// Benchmark baseline (`--parse-only`): walk, read and parse only, then print what was
+    /// read. Taken out of the arguments before clap sees them (see [`HIDDEN_FLAGS`]).
+    #[arg(skip)]
     pub parse_only: bool,
-    /// With `--parse-only`: also visit every node of each tree once, the least any
-    /// extraction must do, so the benchmark can show the floor under the audit's time.
-    #[arg(long, hide = true, requires = "parse_only")]
+    /// With `--parse-only` (`--visit-trees`): also visit every node of each tree once, the
+    /// least any extraction must do, so the benchmark can show the floor under the audit's time.
+    #[arg(skip)]
     pub visit_trees: bool,
 }
 
@@ -143,8 +144,74 @@ pub enum DebugWhat {
     Entities,
 }
 
+/// The benchmark's flags, kept out of clap so that no "a similar argument exists" tip and
+/// no completion ever names them.
+pub const HIDDEN_FLAGS: [&str; 2] = ["--parse-only", "--visit-trees"];
+
+/// Parses the command line; the hidden flags are taken out first and set afterwards.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString>,
+{
+    let mut hidden = [false; 2];
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    let mut after_dashes = false;
+    for a in args.into_iter().map(Into::into) {
+        match HIDDEN_FLAGS.iter().position(|f| !after_dashes && a == *f) {
+            Some(i) => hidden[i] = true,
+            None => {
+                after_dashes |= a == "--";
+                rest.push(a);
+            }
+        }
+    }
+    let mut cli = Cli::try_parse_from(rest)?;
+    if hidden[1] && !hidden[0] {
+        return Err(clap::Error::raw(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "--visit-trees requires --parse-only\n",
+        )
+        .with_cmd(&<Cli as clap::CommandFactory>::command()));
+    }
+    cli.audit.parse_only = hidden[0];
+    cli.audit.visit_trees = hidden[1];
+    Ok(cli)
+}
+
+/// The subcommands `--help` shows.
+fn visible_subcommands() -> Vec<String> {
+    <Cli as clap::CommandFactory>::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// `booking-audit lsit`: a single word that is no existing path is a mistyped command, not a
+/// repository to audit.
+fn unknown_command(path: &std::path::Path) -> miette::Result<()> {
+    let word = path.to_string_lossy();
+    let is_word = !word.is_empty()
+        && !word.starts_with('.')
+        && !word.contains(['/', '\\', ':'])
+        && path.components().count() == 1;
+    if !is_word || path.exists() {
+        return Ok(());
+    }
+    let commands = visible_subcommands();
+    let rest = format!(
+        "commands: {}; to audit a directory, pass its path",
+        commands.join(", ")
+    );
+    miette::bail!(
+        help = crate::suggest::help(&word, commands.iter().map(String::as_str), &rest),
+        "unknown command `{word}` (and no such directory)"
+    );
+}
+
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match parse_from(std::env::args_os()) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -191,8 +258,13 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
         Some(Command::Explain { id, rules }) => {
             let set = load_rules(rules.as_ref())?;
             let Some(c) = set.check(&id) else {
+                let ids = set
+                    .checks
+                    .iter()
+                    .flat_map(|c| [c.short_id(), c.full_id.as_str()]);
                 miette::bail!(
-                    help = "`booking-audit list` shows every check id",
+                    help =
+                        crate::suggest::help(&id, ids, "`booking-audit list` shows every check id"),
                     "no check named `{id}`"
                 );
             };
@@ -220,7 +292,10 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
             let _ = writeln!(out, "files {} bytes {}", stats.files, stats.bytes);
             Ok(0)
         }
-        None => audit(cli.audit, &mut out),
+        None => {
+            unknown_command(&cli.audit.path)?;
+            audit(cli.audit, &mut out)
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod pattern;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suggest;
 pub mod suppress;
 pub mod synth;
 pub mod timing;

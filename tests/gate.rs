@@ -2,7 +2,7 @@
 //! baselines and the pre-commit hook definition, on copies of the demo app.
 
 mod common;
-use common::{copy_fixture, dir_with, json, run, stderr, stdout, write};
+use common::{copy_fixture, dir_with, json, run, schema_errors, stderr, stdout, write};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -247,6 +247,7 @@ fn config_errors_point_at_line_and_column() {
     // Phase one, the YAML's shape: unknown keys, bad values, wrong types.
     let err = config_error("checks:\n  conflict-check: low\nfail_onn: high\n");
     assert!(err.contains("unknown field `fail_onn`"), "{err}");
+    assert!(err.contains("did you mean `fail_on`?"), "{err}");
     assert!(err.contains(".booking-audit.yml:3:1"), "{err}");
 
     let err = config_error("checks:\n  conflict-check: hgih\n");
@@ -578,4 +579,97 @@ fn pre_commit_hook_definition() {
         assert!(files.is_match(f), "{f} triggers the hook");
     }
     assert!(!files.is_match("README.md"));
+}
+
+#[test]
+fn mistyped_ids_get_a_suggestion() {
+    let dir = copy_fixture("fixtures/demo");
+    insert_at(
+        dir.path(),
+        CANCEL,
+        6,
+        "  // booking-audit-ignore rfeund-logic: typo\n  // booking-audit-ignore zzzz: no such",
+    );
+    let r = json(&audit(dir.path(), &[]));
+    let s = suppression(&r, "rfeund-logic");
+    assert_eq!(s[0]["status"], "unknown_check");
+    assert_eq!(s[0]["suggestion"], "refund-logic");
+    assert!(suppression(&r, "zzzz")[0].get("suggestion").is_none());
+    assert!(schema_errors("schema/report.schema.json", &r).is_empty());
+    let text = stdout(&run(&[dir.path().to_str().unwrap()]));
+    assert!(
+        text.contains("unknown check `rfeund-logic`; did you mean `refund-logic`?"),
+        "{text}"
+    );
+    // --only, --skip and explain.
+    for args in [
+        &["fixtures/demo", "--only", "conflict-chek"][..],
+        &["fixtures/demo", "--skip", "paymnet"],
+        &["explain", "conflict-chek"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            err.contains("did you mean `conflict-check`?")
+                || err.contains("did you mean `payment`?"),
+            "{args:?}: {err}"
+        );
+    }
+    // Config check ids, entity kinds and keys, at their line, with no stray log line.
+    for (config, wanted) in [
+        (
+            "checks:\n  conflict-chek: off\n",
+            "did you mean `conflict-check`?",
+        ),
+        ("entities:\n  bookng: [Visit]\n", "did you mean `booking`?"),
+        ("chekcs:\n  payment: off\n", "did you mean `checks`?"),
+    ] {
+        let cfg = dir_with(&[("c.yml", config)]);
+        let o = run(&[
+            "fixtures/demo",
+            "--config",
+            cfg.path().join("c.yml").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(err.contains(wanted) && err.contains("c.yml:"), "{err}");
+        assert!(!err.contains("booking_audit::"), "stray log line: {err}");
+    }
+}
+
+#[test]
+fn unknown_commands_and_hidden_flags() {
+    let o = run(&["lsit"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("unknown command `lsit`"), "{err}");
+    assert!(err.contains("did you mean `list`?"), "{err}");
+    assert!(err.contains("commands: list, explain"), "{err}");
+    assert!(
+        !err.contains("synth") && !err.contains("debug"),
+        "hidden: {err}"
+    );
+    // A path with a separator is still a missing directory, not a command.
+    let o = run(&["no/such/dir"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains("unknown command"));
+    // An existing directory named like a word is audited.
+    let o = run(&["fixtures", "--only", "conflict-check", "--fail-on", "never"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Clap never suggests a hidden flag.
+    for typo in ["--parse-onl", "--visit", "--parse"] {
+        let o = run(&["fixtures/demo", typo]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            !err.contains("parse-only") && !err.contains("visit-trees"),
+            "{typo}: {err}"
+        );
+    }
+    let help = stdout(&run(&["--help"]));
+    assert!(
+        !help.contains("parse-only") && !help.contains("synth"),
+        "{help}"
+    );
 }

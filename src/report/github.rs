@@ -71,7 +71,7 @@ pub fn render(report: &Report) -> String {
             property(&format!("{prefix}{}", s.path)),
             s.line,
             property("booking-audit suppression"),
-            data(&s.status.message(&s.check))
+            data(&s.message())
         );
     }
     for n in &report.notes {

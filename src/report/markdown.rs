@@ -184,7 +184,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
                 out,
                 "- {}: {}",
                 code(&format!("{}:{}", p.path, p.line)),
-                p.status.message(&p.check)
+                p.message()
             );
         }
     }

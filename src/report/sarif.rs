@@ -239,11 +239,7 @@ fn notifications(report: &Report, prefix: &str) -> Vec<sarif::Notification> {
     let suppressions = report.suppression_problems().into_iter().map(|s| {
         sarif::Notification::builder()
             .level(json!("warning"))
-            .message(
-                sarif::Message::builder()
-                    .text(s.status.message(&s.check))
-                    .build(),
-            )
+            .message(sarif::Message::builder().text(s.message()).build())
             .locations(vec![file_location(prefix, &s.path, Some(s.line))])
             .build()
     });

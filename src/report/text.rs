@@ -107,7 +107,7 @@ pub fn render(report: &Report, style: &Style) -> String {
                 style.paint("33", "warning"),
                 p.path,
                 p.line,
-                p.status.message(&p.check)
+                p.message()
             );
         }
     }
