@@ -9,13 +9,23 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+/// The exit codes, at the end of `--help` (the README's table says the same).
+pub const EXIT_CODES: &str = "Exit codes:
+  0  no failing check at or above the fail-on threshold (suppressed and baselined failures
+     do not count; also: --write-baseline, and source with no booking code unless
+     --require-booking-code)
+  1  a failing check at or above the threshold (or no booking code, with
+     --require-booking-code)
+  2  usage, configuration or rule error; a path that does not exist or is not a directory;
+     nothing to audit (no TypeScript, JavaScript, Prisma or SQL file)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "booking-audit",
     version,
     about = "Audits booking codebases: 22 checks for double bookings, payments and lifecycle, with quoted evidence."
 )]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(args_conflicts_with_subcommands = true, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -66,6 +76,12 @@ pub struct AuditArgs {
     /// such a run exits 0 with a "no booking code found" note.
     #[arg(long)]
     pub require_booking_code: bool,
+    /// Write the report (in --format) to FILE; the terminal gets the one-line summary.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Text format: print only the summary line (and notes); errors still go to stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Colour in the text report: auto, always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -88,6 +104,9 @@ pub enum Command {
         /// List the facts the checks are built from instead.
         #[arg(long)]
         facts: bool,
+        /// text (a table) or json (an array of objects).
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
     /// Explain a check (short or full id): why it matters, pass/fail/skip, remediation.
     Explain {
@@ -128,6 +147,12 @@ pub enum Format {
     Markdown,
     /// JUnit XML: one test case per check.
     Junit,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -235,24 +260,13 @@ fn load_rules(dir: Option<&PathBuf>) -> miette::Result<RuleSet> {
 pub fn run(cli: Cli) -> miette::Result<i32> {
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Some(Command::List { rules, facts }) => {
+        Some(Command::List {
+            rules,
+            facts,
+            format,
+        }) => {
             let set = load_rules(rules.as_ref())?;
-            if facts {
-                for f in &set.facts {
-                    let _ = writeln!(out, "{:<32} {}", f.id, f.about);
-                }
-            } else {
-                for c in &set.checks {
-                    let _ = writeln!(
-                        out,
-                        "{:<32} {:<17} {:<9} {}",
-                        c.short_id(),
-                        c.category(),
-                        c.spec.severity.as_str(),
-                        c.spec.title
-                    );
-                }
-            }
+            let _ = write!(out, "{}", list(&set, facts, format));
             Ok(0)
         }
         Some(Command::Explain { id, rules }) => {
@@ -297,6 +311,55 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
             audit(cli.audit, &mut out)
         }
     }
+}
+
+/// `booking-audit list`: the checks (or the facts) as a table or as JSON.
+pub fn list(set: &RuleSet, facts: bool, format: ListFormat) -> String {
+    use serde_json::json;
+    let mut o = String::new();
+    match (facts, format) {
+        (true, ListFormat::Text) => {
+            for f in &set.facts {
+                o.push_str(&format!("{:<32} {}\n", f.id, f.about));
+            }
+        }
+        (false, ListFormat::Text) => {
+            for c in &set.checks {
+                o.push_str(&format!(
+                    "{:<32} {:<17} {:<9} {}\n",
+                    c.short_id(),
+                    c.category(),
+                    c.spec.severity.as_str(),
+                    c.spec.title
+                ));
+            }
+        }
+        (true, ListFormat::Json) => {
+            let v: Vec<_> = set
+                .facts
+                .iter()
+                .map(|f| json!({"id": f.id, "about": f.about}))
+                .collect();
+            o = serde_json::to_string_pretty(&v).expect("JSON") + "\n";
+        }
+        (false, ListFormat::Json) => {
+            let v: Vec<_> = set
+                .checks
+                .iter()
+                .map(|c| {
+                    json!({
+                        "id": c.full_id,
+                        "short_id": c.short_id(),
+                        "category": c.category(),
+                        "severity": c.spec.severity.as_str(),
+                        "title": c.spec.title,
+                    })
+                })
+                .collect();
+            o = serde_json::to_string_pretty(&v).expect("JSON") + "\n";
+        }
+    }
+    o
 }
 
 fn globs(list: &[String]) -> miette::Result<Vec<crate::walk::glob_lite::Glob>> {
@@ -386,33 +449,60 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     // The process ends after the report: freeing the model and the rules, node by node, would
     // only cost time (a few milliseconds of a small repository's run).
     std::mem::forget(model);
+    let tty = std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        // The colour goes where the report goes: never into a file.
+        ColorChoice::Auto => {
+            tty && args.output.is_none() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let style = report::text::Style {
+        color,
+        // Wrapped to the terminal only when the report is read there: piped or written to a
+        // file, lines stay whole.
+        width: (tty && args.output.is_none())
+            .then(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
+            .flatten(),
+    };
     let text = match args.format {
         Format::Json => report::json::render(&report),
         Format::Sarif => report::sarif::render(&report, &set),
         Format::Github => report::github::render(&report),
         Format::Markdown => report::markdown::render(&report, fail_on),
         Format::Junit => report::junit::render(&report),
-        Format::Text => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            report::text::render(&report, &report::text::Style { color })
-        }
+        Format::Text if args.quiet && args.output.is_none() => quiet(&report, &style),
+        Format::Text => report::text::render(&report, &style),
     };
-    let _ = out.write_all(text.as_bytes());
+    match &args.output {
+        Some(file) => {
+            std::fs::write(file, text.as_bytes())
+                .map_err(|e| miette::miette!("--output {}: {e}", file.display()))?;
+            let summary = report::text::Style {
+                color: matches!(args.color, ColorChoice::Always)
+                    || (matches!(args.color, ColorChoice::Auto)
+                        && tty
+                        && std::env::var_os("NO_COLOR").is_none()),
+                width: None,
+            };
+            let _ = out.write_all(quiet(&report, &summary).as_bytes());
+        }
+        None => {
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
     let _ = out.flush();
     if let Some(path) = &args.write_baseline {
         let b = Baseline::of(&report);
         b.write(path)?;
-        eprintln!(
-            "booking-audit: wrote {} failing checks to {}",
-            b.failures.len(),
-            path.display()
-        );
+        if !args.quiet {
+            eprintln!(
+                "booking-audit: wrote {} failing checks to {}",
+                b.failures.len(),
+                path.display()
+            );
+        }
         return Ok(0);
     }
     let code = if report.failed(fail_on) || (args.require_booking_code && report.no_booking_code())
@@ -423,6 +513,15 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     };
     std::mem::forget(set);
     Ok(code)
+}
+
+/// The short text report: the notes and the summary line.
+fn quiet(report: &report::Report, style: &report::text::Style) -> String {
+    format!(
+        "{}{}\n",
+        report::text::notes(report, style),
+        report::text::summary_line(report)
+    )
 }
 
 pub fn explain(set: &RuleSet, c: &rules::Check) -> String {

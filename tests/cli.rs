@@ -338,3 +338,64 @@ fn source_without_booking_code_says_so_in_every_format() {
     ]);
     assert_eq!(demo.status.code(), Some(0));
 }
+
+#[test]
+fn quiet_prints_only_the_summary_line() {
+    let full = stdout(&run(&["fixtures/demo"]));
+    let o = run(&["fixtures/demo", "--quiet"]);
+    assert_eq!(o.status.code(), Some(1), "same exit code");
+    let last = full.lines().last().unwrap();
+    assert!(last.contains("passed") && last.contains("score"), "{last}");
+    assert_eq!(stdout(&o), format!("{last}\n"));
+}
+
+#[test]
+fn output_writes_the_report_to_a_file_and_the_summary_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let o = run(&[
+        "fixtures/demo",
+        "--format",
+        "json",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let piped = stdout(&run(&["fixtures/demo", "--format", "json"]));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), piped);
+    let summary = stdout(&o);
+    assert_eq!(summary.lines().count(), 1, "{summary}");
+    assert!(summary.contains("passed") && summary.contains("score"));
+    // An unwritable destination is an error.
+    let o = run(&["fixtures/demo", "-o", dir.path().join("no/such/dir/r.txt").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--output"));
+}
+
+#[test]
+fn list_as_json() {
+    let o = run(&["list", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let set = booking_audit::rules::load(None).unwrap();
+    let checks = json.as_array().unwrap();
+    assert_eq!(checks.len(), set.checks.len());
+    for (j, c) in checks.iter().zip(&set.checks) {
+        assert_eq!(j["id"], c.full_id.as_str());
+        assert_eq!(j["short_id"], c.short_id());
+        assert_eq!(j["category"], c.category());
+        assert_eq!(j["severity"], c.spec.severity.as_str());
+        assert_eq!(j["title"], c.spec.title.as_str());
+    }
+    let facts: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["list", "--facts", "-f", "json"]))).unwrap();
+    assert_eq!(facts.as_array().unwrap().len(), set.facts.len());
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    let help = stdout(&run(&["--help"]));
+    for code in ["Exit codes:", "  0  ", "  1  ", "  2  ", "nothing to audit"] {
+        assert!(help.contains(code), "{help}");
+    }
+}
