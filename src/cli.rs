@@ -454,9 +454,7 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         // The colour goes where the report goes: never into a file.
-        ColorChoice::Auto => {
-            tty && args.output.is_none() && std::env::var_os("NO_COLOR").is_none()
-        }
+        ColorChoice::Auto => tty && args.output.is_none() && std::env::var_os("NO_COLOR").is_none(),
     };
     let style = report::text::Style {
         color,

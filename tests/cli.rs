@@ -367,7 +367,11 @@ fn output_writes_the_report_to_a_file_and_the_summary_to_the_terminal() {
     assert_eq!(summary.lines().count(), 1, "{summary}");
     assert!(summary.contains("passed") && summary.contains("score"));
     // An unwritable destination is an error.
-    let o = run(&["fixtures/demo", "-o", dir.path().join("no/such/dir/r.txt").to_str().unwrap()]);
+    let o = run(&[
+        "fixtures/demo",
+        "-o",
+        dir.path().join("no/such/dir/r.txt").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--output"));
 }

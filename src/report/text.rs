@@ -96,7 +96,11 @@ pub fn render(report: &Report, style: &Style) -> String {
                 .take_while(|l| !l.trim().is_empty())
                 .map(str::trim)
                 .collect();
-            let fix = wrapped("        ", &format!("fix: {}", first.join(" ")), style.width);
+            let fix = wrapped(
+                "        ",
+                &format!("fix: {}", first.join(" ")),
+                style.width,
+            );
             let fix = fix.replacen("fix:", &style.paint("33", "fix:"), 1);
             let _ = writeln!(out, "{fix}");
         }
