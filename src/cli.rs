@@ -114,6 +114,17 @@ pub enum Command {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write a commented starter .booking-audit.yml into the current directory (never over
+    /// an existing one).
+    Init {
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
     /// Rule-author tools: the facts, flows and entities found in a repository.
     #[command(hide = true)]
     Debug {
@@ -204,6 +215,17 @@ where
     Ok(cli)
 }
 
+/// The command line as `--help` shows it, for completion scripts: the hidden subcommands
+/// (rule-author and benchmark tools) left out, as clap_complete would otherwise offer them.
+fn visible_command() -> clap::Command {
+    let full = <Cli as clap::CommandFactory>::command();
+    clap::Command::new("booking-audit")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args_conflicts_with_subcommands(true)
+        .args(full.get_arguments().filter(|a| !a.is_hide_set()).cloned())
+        .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned())
+}
+
 /// The subcommands `--help` shows.
 fn visible_subcommands() -> Vec<String> {
     <Cli as clap::CommandFactory>::command()
@@ -284,6 +306,14 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
             };
             let _ = write!(out, "{}", explain(&set, c));
             Ok(0)
+        }
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut visible_command(), "booking-audit", &mut out);
+            Ok(0)
+        }
+        Some(Command::Init { rules }) => {
+            let set = load_rules(rules.as_ref())?;
+            init(&set, &mut out)
         }
         Some(Command::Debug { path, rules, show }) => {
             let set = load_rules(rules.as_ref())?;
@@ -511,6 +541,82 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     };
     std::mem::forget(set);
     Ok(code)
+}
+
+/// `booking-audit init`: writes [`starter_config`] to `.booking-audit.yml` in the current
+/// directory, never over an existing config (of either name).
+fn init(set: &RuleSet, out: &mut impl Write) -> miette::Result<i32> {
+    let name = config::FILE_NAMES[0];
+    if let Some(existing) = config::FILE_NAMES
+        .iter()
+        .find(|n| std::fs::symlink_metadata(n).is_ok())
+    {
+        miette::bail!(
+            help = "edit it, or remove it to start again",
+            "{existing} already exists in the current directory; not overwritten"
+        );
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(name)
+        .map_err(|e| miette::miette!("{name}: {e}"))?;
+    file.write_all(starter_config(set).as_bytes())
+        .map_err(|e| miette::miette!("{name}: {e}"))?;
+    let _ = writeln!(
+        out,
+        "wrote {name}: every setting is commented out; `booking-audit .` reads it"
+    );
+    Ok(0)
+}
+
+/// A commented starter config: every key, with the loaded rules' checks, categories and
+/// entity kinds; all settings commented out, so it changes nothing until edited.
+pub fn starter_config(set: &RuleSet) -> String {
+    let mut o = String::from(
+        "# booking-audit configuration: `booking-audit PATH` reads PATH/.booking-audit.yml.\n\
+         # Every key is optional; uncomment what you need. Unknown keys and ids are errors.\n\n\
+         # The lowest severity of a failing check that fails the run (exit 1): critical, high,\n\
+         # medium, low (the default) or never. --fail-on on the command line wins.\n\
+         # fail_on: low\n\n\
+         # Per check id (short or full) or category: off (not run), or a new severity\n\
+         # (critical, high, medium, low, info). A setting by id beats one by category.\n\
+         # checks:\n",
+    );
+    let mut categories: Vec<&str> = set.checks.iter().map(|c| c.category()).collect();
+    categories.dedup();
+    for cat in categories {
+        o.push_str(&format!(
+            "#   # category {cat} (as a whole: `{cat}: high`)\n"
+        ));
+        for c in set.checks.iter().filter(|c| c.category() == cat) {
+            o.push_str(&format!(
+                "#   {}: {}\n",
+                c.short_id(),
+                c.spec.severity.as_str()
+            ));
+        }
+    }
+    let mut kinds: Vec<&str> = set
+        .model
+        .entity_kinds
+        .iter()
+        .map(|k| k.kind.as_str())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    o.push_str(&format!(
+        "\n# Entity names to classify as a kind when their names say nothing\n\
+         # (kinds: {}).\n\
+         # entities:\n\
+         #   booking: [Visit, Ticket]\n\
+         #   slot: [Court]\n\n\
+         # Only audit, or skip, files matching these globs (the command line adds to them).\n\
+         # include: ['apps/web/**']\n\
+         # exclude: ['legacy/**']\n",
+        kinds.join(", ")
+    ));
+    o
 }
 
 /// The short text report: the notes and the summary line.

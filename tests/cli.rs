@@ -403,3 +403,73 @@ fn help_lists_the_exit_codes() {
         assert!(help.contains(code), "{help}");
     }
 }
+
+#[test]
+fn completions_for_every_shell_leave_out_hidden_commands() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let out = stdout(&o);
+        for wanted in ["explain", "fail-on", "completions", "init"] {
+            assert!(out.contains(wanted), "{shell} lacks {wanted}");
+        }
+        for hidden in ["synth", "debug", "parse-only", "visit-trees"] {
+            assert!(!out.contains(hidden), "{shell} offers hidden {hidden}");
+        }
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn init_writes_a_starter_config_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = || {
+        common::bin()
+            .current_dir(dir.path())
+            .arg("init")
+            .output()
+            .unwrap()
+    };
+    let o = init();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, [".booking-audit.yml"], "writes that one file only");
+    let file = dir.path().join(".booking-audit.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let set = booking_audit::rules::load(None).unwrap();
+    let config = booking_audit::config::Config::load(Some(&file), dir.path(), &set);
+    assert!(config.is_ok(), "{:?}", config.err());
+    // Every commented setting, uncommented, still loads: the template is valid config.
+    let key = regex::Regex::new(r"^# (\s*[\w-]+:( |$)|\s+#)").unwrap();
+    let uncommented: String = text
+        .lines()
+        .map(|l| if key.is_match(l) { &l[2..] } else { l })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        uncommented.contains("\nchecks:\n")
+            && uncommented.contains("\n  conflict-check: critical\n")
+    );
+    let all = dir.path().join("all.yml");
+    std::fs::write(&all, &uncommented).unwrap();
+    let config = booking_audit::config::Config::load(Some(&all), dir.path(), &set);
+    assert!(config.is_ok(), "{uncommented}\n{:?}", config.err());
+    std::fs::remove_file(&all).unwrap();
+    // Never over an existing config, of either name.
+    std::fs::write(&file, "fail_on: high\n").unwrap();
+    let o = init();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "fail_on: high\n");
+    std::fs::rename(&file, dir.path().join(".booking-audit.yaml")).unwrap();
+    assert_eq!(init().status.code(), Some(2));
+    assert!(!file.exists());
+}
