@@ -9,13 +9,23 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+/// The exit codes, at the end of `--help` (the README's table says the same).
+pub const EXIT_CODES: &str = "Exit codes:
+  0  no failing check at or above the fail-on threshold (suppressed and baselined failures
+     do not count; also: --write-baseline, and source with no booking code unless
+     --require-booking-code)
+  1  a failing check at or above the threshold (or no booking code, with
+     --require-booking-code)
+  2  usage, configuration or rule error; a path that does not exist or is not a directory;
+     nothing to audit (no TypeScript, JavaScript, Prisma or SQL file)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "booking-audit",
     version,
     about = "Audits booking codebases: 22 checks for double bookings, payments and lifecycle, with quoted evidence."
 )]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(args_conflicts_with_subcommands = true, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -62,15 +72,26 @@ pub struct AuditArgs {
     /// Skip files matching these globs.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Exit 1 when the repository has no booking code (every check skipped); without it,
+    /// such a run exits 0 with a "no booking code found" note.
+    #[arg(long)]
+    pub require_booking_code: bool,
+    /// Write the report (in --format) to FILE; the terminal gets the one-line summary.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Text format: print only the summary line (and notes); errors still go to stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Colour in the text report: auto, always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Benchmark baseline: walk, read and parse only, then print what was read.
-    #[arg(long, hide = true)]
+    /// Benchmark baseline (`--parse-only`): walk, read and parse only, then print what was
+    /// read. Taken out of the arguments before clap sees them (see [`HIDDEN_FLAGS`]).
+    #[arg(skip)]
     pub parse_only: bool,
-    /// With `--parse-only`: also visit every node of each tree once, the least any
-    /// extraction must do, so the benchmark can show the floor under the audit's time.
-    #[arg(long, hide = true, requires = "parse_only")]
+    /// With `--parse-only` (`--visit-trees`): also visit every node of each tree once, the
+    /// least any extraction must do, so the benchmark can show the floor under the audit's time.
+    #[arg(skip)]
     pub visit_trees: bool,
 }
 
@@ -83,10 +104,24 @@ pub enum Command {
         /// List the facts the checks are built from instead.
         #[arg(long)]
         facts: bool,
+        /// text (a table) or json (an array of objects).
+        #[arg(long, short, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
     /// Explain a check (short or full id): why it matters, pass/fail/skip, remediation.
     Explain {
         id: String,
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write a commented starter .booking-audit.yml into the current directory (never over
+    /// an existing one).
+    Init {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
@@ -126,6 +161,12 @@ pub enum Format {
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
 pub enum ColorChoice {
     Auto,
     Always,
@@ -139,8 +180,85 @@ pub enum DebugWhat {
     Entities,
 }
 
+/// The benchmark's flags, kept out of clap so that no "a similar argument exists" tip and
+/// no completion ever names them.
+pub const HIDDEN_FLAGS: [&str; 2] = ["--parse-only", "--visit-trees"];
+
+/// Parses the command line; the hidden flags are taken out first and set afterwards.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString>,
+{
+    let mut hidden = [false; 2];
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    let mut after_dashes = false;
+    for a in args.into_iter().map(Into::into) {
+        match HIDDEN_FLAGS.iter().position(|f| !after_dashes && a == *f) {
+            Some(i) => hidden[i] = true,
+            None => {
+                after_dashes |= a == "--";
+                rest.push(a);
+            }
+        }
+    }
+    let mut cli = Cli::try_parse_from(rest)?;
+    if hidden[1] && !hidden[0] {
+        return Err(clap::Error::raw(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "--visit-trees requires --parse-only\n",
+        )
+        .with_cmd(&<Cli as clap::CommandFactory>::command()));
+    }
+    cli.audit.parse_only = hidden[0];
+    cli.audit.visit_trees = hidden[1];
+    Ok(cli)
+}
+
+/// The command line as `--help` shows it, for completion scripts: the hidden subcommands
+/// (rule-author and benchmark tools) left out, as clap_complete would otherwise offer them.
+fn visible_command() -> clap::Command {
+    let full = <Cli as clap::CommandFactory>::command();
+    clap::Command::new("booking-audit")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args_conflicts_with_subcommands(true)
+        .args(full.get_arguments().filter(|a| !a.is_hide_set()).cloned())
+        .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned())
+}
+
+/// The subcommands `--help` shows.
+fn visible_subcommands() -> Vec<String> {
+    <Cli as clap::CommandFactory>::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// `booking-audit lsit`: a single word that is no existing path is a mistyped command, not a
+/// repository to audit.
+fn unknown_command(path: &std::path::Path) -> miette::Result<()> {
+    let word = path.to_string_lossy();
+    let is_word = !word.is_empty()
+        && !word.starts_with('.')
+        && !word.contains(['/', '\\', ':'])
+        && path.components().count() == 1;
+    if !is_word || path.exists() {
+        return Ok(());
+    }
+    let commands = visible_subcommands();
+    let rest = format!(
+        "commands: {}; to audit a directory, pass its path",
+        commands.join(", ")
+    );
+    miette::bail!(
+        help = crate::suggest::help(&word, commands.iter().map(String::as_str), &rest),
+        "unknown command `{word}` (and no such directory)"
+    );
+}
+
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match parse_from(std::env::args_os()) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -164,36 +282,38 @@ fn load_rules(dir: Option<&PathBuf>) -> miette::Result<RuleSet> {
 pub fn run(cli: Cli) -> miette::Result<i32> {
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Some(Command::List { rules, facts }) => {
+        Some(Command::List {
+            rules,
+            facts,
+            format,
+        }) => {
             let set = load_rules(rules.as_ref())?;
-            if facts {
-                for f in &set.facts {
-                    let _ = writeln!(out, "{:<32} {}", f.id, f.about);
-                }
-            } else {
-                for c in &set.checks {
-                    let _ = writeln!(
-                        out,
-                        "{:<32} {:<17} {:<9} {}",
-                        c.short_id(),
-                        c.category(),
-                        c.spec.severity.as_str(),
-                        c.spec.title
-                    );
-                }
-            }
+            let _ = write!(out, "{}", list(&set, facts, format));
             Ok(0)
         }
         Some(Command::Explain { id, rules }) => {
             let set = load_rules(rules.as_ref())?;
             let Some(c) = set.check(&id) else {
+                let ids = set
+                    .checks
+                    .iter()
+                    .flat_map(|c| [c.short_id(), c.full_id.as_str()]);
                 miette::bail!(
-                    help = "`booking-audit list` shows every check id",
+                    help =
+                        crate::suggest::help(&id, ids, "`booking-audit list` shows every check id"),
                     "no check named `{id}`"
                 );
             };
             let _ = write!(out, "{}", explain(&set, c));
             Ok(0)
+        }
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut visible_command(), "booking-audit", &mut out);
+            Ok(0)
+        }
+        Some(Command::Init { rules }) => {
+            let set = load_rules(rules.as_ref())?;
+            init(&set, &mut out)
         }
         Some(Command::Debug { path, rules, show }) => {
             let set = load_rules(rules.as_ref())?;
@@ -216,8 +336,60 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
             let _ = writeln!(out, "files {} bytes {}", stats.files, stats.bytes);
             Ok(0)
         }
-        None => audit(cli.audit, &mut out),
+        None => {
+            unknown_command(&cli.audit.path)?;
+            audit(cli.audit, &mut out)
+        }
     }
+}
+
+/// `booking-audit list`: the checks (or the facts) as a table or as JSON.
+pub fn list(set: &RuleSet, facts: bool, format: ListFormat) -> String {
+    use serde_json::json;
+    let mut o = String::new();
+    match (facts, format) {
+        (true, ListFormat::Text) => {
+            for f in &set.facts {
+                o.push_str(&format!("{:<32} {}\n", f.id, f.about));
+            }
+        }
+        (false, ListFormat::Text) => {
+            for c in &set.checks {
+                o.push_str(&format!(
+                    "{:<32} {:<17} {:<9} {}\n",
+                    c.short_id(),
+                    c.category(),
+                    c.spec.severity.as_str(),
+                    c.spec.title
+                ));
+            }
+        }
+        (true, ListFormat::Json) => {
+            let v: Vec<_> = set
+                .facts
+                .iter()
+                .map(|f| json!({"id": f.id, "about": f.about}))
+                .collect();
+            o = serde_json::to_string_pretty(&v).expect("JSON") + "\n";
+        }
+        (false, ListFormat::Json) => {
+            let v: Vec<_> = set
+                .checks
+                .iter()
+                .map(|c| {
+                    json!({
+                        "id": c.full_id,
+                        "short_id": c.short_id(),
+                        "category": c.category(),
+                        "severity": c.spec.severity.as_str(),
+                        "title": c.spec.title,
+                    })
+                })
+                .collect();
+            o = serde_json::to_string_pretty(&v).expect("JSON") + "\n";
+        }
+    }
+    o
 }
 
 fn globs(list: &[String]) -> miette::Result<Vec<crate::walk::glob_lite::Glob>> {
@@ -291,41 +463,169 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         report.summarize();
         (report, model)
     });
+    if !model
+        .files
+        .iter()
+        .any(|f| f.lang != crate::lang::Lang::Manifest)
+    {
+        miette::bail!(
+            help = "booking-audit reads TypeScript and JavaScript (.ts .tsx .js .jsx .mjs .cjs), \
+                    Prisma and SQL files, honouring .gitignore, --include and --exclude; \
+                    pass the repository's root directory",
+            "{}: nothing to audit: no TypeScript, JavaScript, Prisma or SQL file found",
+            args.path.display()
+        );
+    }
     // The process ends after the report: freeing the model and the rules, node by node, would
     // only cost time (a few milliseconds of a small repository's run).
     std::mem::forget(model);
+    let tty = std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        // The colour goes where the report goes: never into a file.
+        ColorChoice::Auto => tty && args.output.is_none() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let style = report::text::Style {
+        color,
+        // Wrapped to the terminal only when the report is read there: piped or written to a
+        // file, lines stay whole.
+        width: (tty && args.output.is_none())
+            .then(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
+            .flatten(),
+    };
     let text = match args.format {
         Format::Json => report::json::render(&report),
         Format::Sarif => report::sarif::render(&report, &set),
         Format::Github => report::github::render(&report),
         Format::Markdown => report::markdown::render(&report, fail_on),
         Format::Junit => report::junit::render(&report),
-        Format::Text => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            report::text::render(&report, &report::text::Style { color })
-        }
+        Format::Text if args.quiet && args.output.is_none() => quiet(&report, &style),
+        Format::Text => report::text::render(&report, &style),
     };
-    let _ = out.write_all(text.as_bytes());
+    match &args.output {
+        Some(file) => {
+            std::fs::write(file, text.as_bytes())
+                .map_err(|e| miette::miette!("--output {}: {e}", file.display()))?;
+            let summary = report::text::Style {
+                color: matches!(args.color, ColorChoice::Always)
+                    || (matches!(args.color, ColorChoice::Auto)
+                        && tty
+                        && std::env::var_os("NO_COLOR").is_none()),
+                width: None,
+            };
+            let _ = out.write_all(quiet(&report, &summary).as_bytes());
+        }
+        None => {
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
     let _ = out.flush();
     if let Some(path) = &args.write_baseline {
         let b = Baseline::of(&report);
         b.write(path)?;
-        eprintln!(
-            "booking-audit: wrote {} failing checks to {}",
-            b.failures.len(),
-            path.display()
-        );
+        if !args.quiet {
+            eprintln!(
+                "booking-audit: wrote {} failing checks to {}",
+                b.failures.len(),
+                path.display()
+            );
+        }
         return Ok(0);
     }
-    let code = if report.failed(fail_on) { 1 } else { 0 };
+    let code = if report.failed(fail_on) || (args.require_booking_code && report.no_booking_code())
+    {
+        1
+    } else {
+        0
+    };
     std::mem::forget(set);
     Ok(code)
+}
+
+/// `booking-audit init`: writes [`starter_config`] to `.booking-audit.yml` in the current
+/// directory, never over an existing config (of either name).
+fn init(set: &RuleSet, out: &mut impl Write) -> miette::Result<i32> {
+    let name = config::FILE_NAMES[0];
+    if let Some(existing) = config::FILE_NAMES
+        .iter()
+        .find(|n| std::fs::symlink_metadata(n).is_ok())
+    {
+        miette::bail!(
+            help = "edit it, or remove it to start again",
+            "{existing} already exists in the current directory; not overwritten"
+        );
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(name)
+        .map_err(|e| miette::miette!("{name}: {e}"))?;
+    file.write_all(starter_config(set).as_bytes())
+        .map_err(|e| miette::miette!("{name}: {e}"))?;
+    let _ = writeln!(
+        out,
+        "wrote {name}: every setting is commented out; `booking-audit .` reads it"
+    );
+    Ok(0)
+}
+
+/// A commented starter config: every key, with the loaded rules' checks, categories and
+/// entity kinds; all settings commented out, so it changes nothing until edited.
+pub fn starter_config(set: &RuleSet) -> String {
+    let mut o = String::from(
+        "# booking-audit configuration: `booking-audit PATH` reads PATH/.booking-audit.yml.\n\
+         # Every key is optional; uncomment what you need. Unknown keys and ids are errors.\n\n\
+         # The lowest severity of a failing check that fails the run (exit 1): critical, high,\n\
+         # medium, low (the default) or never. --fail-on on the command line wins.\n\
+         # fail_on: low\n\n\
+         # Per check id (short or full) or category: off (not run), or a new severity\n\
+         # (critical, high, medium, low, info). A setting by id beats one by category.\n\
+         # checks:\n",
+    );
+    let mut categories: Vec<&str> = set.checks.iter().map(|c| c.category()).collect();
+    categories.dedup();
+    for cat in categories {
+        o.push_str(&format!(
+            "#   # category {cat} (as a whole: `{cat}: high`)\n"
+        ));
+        for c in set.checks.iter().filter(|c| c.category() == cat) {
+            o.push_str(&format!(
+                "#   {}: {}\n",
+                c.short_id(),
+                c.spec.severity.as_str()
+            ));
+        }
+    }
+    let mut kinds: Vec<&str> = set
+        .model
+        .entity_kinds
+        .iter()
+        .map(|k| k.kind.as_str())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    o.push_str(&format!(
+        "\n# Entity names to classify as a kind when their names say nothing\n\
+         # (kinds: {}).\n\
+         # entities:\n\
+         #   booking: [Visit, Ticket]\n\
+         #   slot: [Court]\n\n\
+         # Only audit, or skip, files matching these globs (the command line adds to them).\n\
+         # include: ['apps/web/**']\n\
+         # exclude: ['legacy/**']\n",
+        kinds.join(", ")
+    ));
+    o
+}
+
+/// The short text report: the notes and the summary line.
+fn quiet(report: &report::Report, style: &report::text::Style) -> String {
+    format!(
+        "{}{}\n",
+        report::text::notes(report, style),
+        report::text::summary_line(report)
+    )
 }
 
 pub fn explain(set: &RuleSet, c: &rules::Check) -> String {

@@ -104,6 +104,45 @@ fn known(set: &RuleSet, token: &str) -> bool {
     set.checks.iter().any(|c| names(c, token) > 0)
 }
 
+/// The top-level keys of a config file.
+const KEYS: &[&str] = &["fail_on", "checks", "entities", "include", "exclude"];
+
+/// An unknown top-level key, reported at its line with the closest key.
+fn unknown_key(src: &RuleSource, e: &serde_saphyr::Error) -> Option<miette::Report> {
+    let msg = e.to_string();
+    let key = msg.split("unknown field `").nth(1)?.split('`').next()?;
+    let loc = e.location()?;
+    let offset = src.offset_at(loc.line() as usize, loc.column() as usize);
+    Some(src.error_at_offset(
+        offset,
+        key.len().max(1),
+        format!("unknown field `{key}`"),
+        Some(crate::suggest::help(
+            key,
+            KEYS.iter().copied(),
+            &format!("keys: {}", KEYS.join(", ")),
+        )),
+    ))
+}
+
+/// Every name `--only`, `--skip` and `checks:` accept: short and full ids, categories.
+fn all_names(set: &RuleSet) -> Vec<&str> {
+    let mut all: Vec<&str> = set
+        .checks
+        .iter()
+        .flat_map(|c| [c.short_id(), c.category(), c.full_id.as_str()])
+        .collect();
+    all.dedup();
+    all
+}
+
+const LIST_HELP: &str = "`booking-audit list` shows every check id and category";
+
+/// The help for an unknown check id or category: the closest name, if any, and `list`.
+pub fn unknown_check_help(set: &RuleSet, token: &str) -> String {
+    crate::suggest::help(token, all_names(set), LIST_HELP)
+}
+
 impl Config {
     /// Reads `--config FILE`, else the first of [`FILE_NAMES`] at the root, else no config.
     pub fn load(explicit: Option<&Path>, root: &Path, set: &RuleSet) -> miette::Result<Config> {
@@ -149,6 +188,9 @@ impl Config {
             ConfigSpec::default()
         } else {
             serde_saphyr::from_str(&src.text).map_err(|e| {
+                if let Some(report) = unknown_key(src, &e) {
+                    return report;
+                }
                 let options = serde_saphyr::render_options! { source_name: Some(&src.path) };
                 serde_saphyr::miette::to_miette_report_with_options(
                     &e, &src.text, &src.path, options,
@@ -164,7 +206,7 @@ impl Config {
                 return Err(src.error_with_help(
                     k,
                     format!("unknown check or category `{}`", k.value),
-                    "`booking-audit list` shows every check id and category",
+                    unknown_check_help(set, &k.value),
                 ));
             }
         }
@@ -184,7 +226,11 @@ impl Config {
                 return Err(src.error_with_help(
                     k,
                     format!("unknown entity kind `{}`", k.value),
-                    format!("kinds: {}", all.join(", ")),
+                    crate::suggest::help(
+                        &k.value,
+                        all.iter().copied(),
+                        &format!("kinds: {}", all.join(", ")),
+                    ),
                 ));
             }
         }
@@ -247,7 +293,7 @@ pub fn select(set: &mut RuleSet, only: &[String], skip: &[String]) -> miette::Re
     {
         if !known(set, t) {
             miette::bail!(
-                help = "`booking-audit list` shows every check id and category",
+                help = unknown_check_help(set, t),
                 "{flag}: unknown check or category `{t}`"
             );
         }

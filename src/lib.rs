@@ -14,6 +14,7 @@ pub mod pattern;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suggest;
 pub mod suppress;
 pub mod synth;
 pub mod timing;
@@ -97,6 +98,14 @@ pub fn audit(
         files.len(),
         model.diags.clone(),
     );
+    let domain = engine::Engine {
+        model: &model,
+        rules,
+    }
+    .cond(&rules.model.booking_domain);
+    if !domain.ok {
+        report.notes.push(report::NO_BOOKING_CODE.to_string());
+    }
     let mut sources = source::Sources::new(root);
     report::quote(&mut report, &mut sources);
     fingerprint::assign(&mut report, &mut sources);

@@ -72,6 +72,20 @@ pub struct SuppressionReport {
     pub check: String,
     pub reason: Option<String>,
     pub status: Status,
+    /// For an unknown check: the closest known id, if one is close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+}
+
+impl SuppressionReport {
+    /// What became of this comment, with the suggested id for an unknown check.
+    pub fn message(&self) -> String {
+        let m = self.status.message(&self.check);
+        match &self.suggestion {
+            Some(s) => format!("{m}; did you mean `{s}`?"),
+            None => m,
+        }
+    }
 }
 
 /// Every check id (short and full) of the whole rule set, before any is turned off, mapped
@@ -197,12 +211,17 @@ pub fn apply(report: &mut Report, found: Vec<Suppression>, known: &BTreeMap<Stri
                 Some(_) if used => Status::Used,
                 Some(_) => Status::Unused,
             };
+            let suggestion = (status == Status::UnknownCheck)
+                .then(|| crate::suggest::closest(&s.check, known.keys().map(String::as_str)))
+                .flatten()
+                .map(String::from);
             SuppressionReport {
                 path: s.path,
                 line: s.line,
                 check: s.check,
                 reason: s.reason,
                 status,
+                suggestion,
             }
         })
         .collect();

@@ -257,3 +257,219 @@ fn list_and_explain() {
     let o = run(&["explain", "no-such-check"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_path_with_nothing_to_audit_exits_two() {
+    let empty = tempfile::tempdir().unwrap();
+    let other = rules_dir(&[
+        ("main.py", "print('hello')\n"),
+        ("README.md", "# bookings\n"),
+        (
+            "types/index.d.ts",
+            "export type Booking = { id: string };\n",
+        ),
+    ]);
+    for dir in [empty.path(), other.path()] {
+        for format in ["text", "json", "sarif"] {
+            let o = run(&[dir.to_str().unwrap(), "--format", format]);
+            assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+            assert_eq!(stdout(&o), "", "no report when nothing was audited");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("nothing to audit") && err.contains("no TypeScript, JavaScript"),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn source_without_booking_code_says_so_in_every_format() {
+    let dir = rules_dir(&[(
+        "src/math.ts",
+        "export function add(a: number, b: number) {\n  return a + b;\n}\n",
+    )]);
+    let path = dir.path().to_str().unwrap();
+    let out = |format: &str| {
+        let o = run(&[path, "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "exit 0 unless asked otherwise");
+        stdout(&o)
+    };
+    for format in ["text", "json", "sarif", "github", "markdown", "junit"] {
+        assert!(
+            out(format).contains("no booking code found"),
+            "{format}: {}",
+            out(format)
+        );
+    }
+    let text = out("text");
+    assert!(
+        !text.contains("passes") && !text.contains("n/a/100"),
+        "{text}"
+    );
+    let md = out("markdown");
+    assert!(
+        md.starts_with("## booking-audit: no booking code found"),
+        "{md}"
+    );
+    assert!(!md.contains("passes"), "{md}");
+    let json: serde_json::Value = serde_json::from_str(&out("json")).unwrap();
+    assert!(
+        schema_errors("schema/report.schema.json", &json).is_empty(),
+        "{json}"
+    );
+    assert_eq!(json["summary"]["pass"], 0);
+    assert!(
+        json["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("no booking code found")
+    );
+    let o = run(&[path, "--require-booking-code"]);
+    assert_eq!(o.status.code(), Some(1));
+    // A booking codebase has no such note, and the flag does not fail it on that account.
+    let demo = run(&["fixtures/demo", "--format", "json", "--fail-on", "never"]);
+    assert!(!stdout(&demo).contains("no booking code found"));
+    let demo = run(&[
+        "fixtures/demo",
+        "--fail-on",
+        "never",
+        "--require-booking-code",
+    ]);
+    assert_eq!(demo.status.code(), Some(0));
+}
+
+#[test]
+fn quiet_prints_only_the_summary_line() {
+    let full = stdout(&run(&["fixtures/demo"]));
+    let o = run(&["fixtures/demo", "--quiet"]);
+    assert_eq!(o.status.code(), Some(1), "same exit code");
+    let last = full.lines().last().unwrap();
+    assert!(last.contains("passed") && last.contains("score"), "{last}");
+    assert_eq!(stdout(&o), format!("{last}\n"));
+}
+
+#[test]
+fn output_writes_the_report_to_a_file_and_the_summary_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let o = run(&[
+        "fixtures/demo",
+        "--format",
+        "json",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let piped = stdout(&run(&["fixtures/demo", "--format", "json"]));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), piped);
+    let summary = stdout(&o);
+    assert_eq!(summary.lines().count(), 1, "{summary}");
+    assert!(summary.contains("passed") && summary.contains("score"));
+    // An unwritable destination is an error.
+    let o = run(&[
+        "fixtures/demo",
+        "-o",
+        dir.path().join("no/such/dir/r.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--output"));
+}
+
+#[test]
+fn list_as_json() {
+    let o = run(&["list", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let set = booking_audit::rules::load(None).unwrap();
+    let checks = json.as_array().unwrap();
+    assert_eq!(checks.len(), set.checks.len());
+    for (j, c) in checks.iter().zip(&set.checks) {
+        assert_eq!(j["id"], c.full_id.as_str());
+        assert_eq!(j["short_id"], c.short_id());
+        assert_eq!(j["category"], c.category());
+        assert_eq!(j["severity"], c.spec.severity.as_str());
+        assert_eq!(j["title"], c.spec.title.as_str());
+    }
+    let facts: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["list", "--facts", "-f", "json"]))).unwrap();
+    assert_eq!(facts.as_array().unwrap().len(), set.facts.len());
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    let help = stdout(&run(&["--help"]));
+    for code in ["Exit codes:", "  0  ", "  1  ", "  2  ", "nothing to audit"] {
+        assert!(help.contains(code), "{help}");
+    }
+}
+
+#[test]
+fn completions_for_every_shell_leave_out_hidden_commands() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let out = stdout(&o);
+        for wanted in ["explain", "fail-on", "completions", "init"] {
+            assert!(out.contains(wanted), "{shell} lacks {wanted}");
+        }
+        for hidden in ["synth", "debug", "parse-only", "visit-trees"] {
+            assert!(!out.contains(hidden), "{shell} offers hidden {hidden}");
+        }
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn init_writes_a_starter_config_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = || {
+        common::bin()
+            .current_dir(dir.path())
+            .arg("init")
+            .output()
+            .unwrap()
+    };
+    let o = init();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, [".booking-audit.yml"], "writes that one file only");
+    let file = dir.path().join(".booking-audit.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let set = booking_audit::rules::load(None).unwrap();
+    let config = booking_audit::config::Config::load(Some(&file), dir.path(), &set);
+    assert!(config.is_ok(), "{:?}", config.err());
+    // Every commented setting, uncommented, still loads: the template is valid config.
+    let key = regex::Regex::new(r"^# (\s*[\w-]+:( |$)|\s+#)").unwrap();
+    let uncommented: String = text
+        .lines()
+        .map(|l| if key.is_match(l) { &l[2..] } else { l })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        uncommented.contains("\nchecks:\n")
+            && uncommented.contains("\n  conflict-check: critical\n")
+    );
+    let all = dir.path().join("all.yml");
+    std::fs::write(&all, &uncommented).unwrap();
+    let config = booking_audit::config::Config::load(Some(&all), dir.path(), &set);
+    assert!(config.is_ok(), "{uncommented}\n{:?}", config.err());
+    std::fs::remove_file(&all).unwrap();
+    // Never over an existing config, of either name.
+    std::fs::write(&file, "fail_on: high\n").unwrap();
+    let o = init();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "fail_on: high\n");
+    std::fs::rename(&file, dir.path().join(".booking-audit.yaml")).unwrap();
+    assert_eq!(init().status.code(), Some(2));
+    assert!(!file.exists());
+}

@@ -2,7 +2,7 @@
 //! baselines and the pre-commit hook definition, on copies of the demo app.
 
 mod common;
-use common::{copy_fixture, dir_with, json, run, stderr, stdout, write};
+use common::{copy_fixture, dir_with, json, run, schema_errors, stderr, stdout, write};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -247,6 +247,7 @@ fn config_errors_point_at_line_and_column() {
     // Phase one, the YAML's shape: unknown keys, bad values, wrong types.
     let err = config_error("checks:\n  conflict-check: low\nfail_onn: high\n");
     assert!(err.contains("unknown field `fail_onn`"), "{err}");
+    assert!(err.contains("did you mean `fail_on`?"), "{err}");
     assert!(err.contains(".booking-audit.yml:3:1"), "{err}");
 
     let err = config_error("checks:\n  conflict-check: hgih\n");
@@ -578,4 +579,229 @@ fn pre_commit_hook_definition() {
         assert!(files.is_match(f), "{f} triggers the hook");
     }
     assert!(!files.is_match("README.md"));
+}
+
+#[test]
+fn mistyped_ids_get_a_suggestion() {
+    let dir = copy_fixture("fixtures/demo");
+    insert_at(
+        dir.path(),
+        CANCEL,
+        6,
+        "  // booking-audit-ignore rfeund-logic: typo\n  // booking-audit-ignore zzzz: no such",
+    );
+    let r = json(&audit(dir.path(), &[]));
+    let s = suppression(&r, "rfeund-logic");
+    assert_eq!(s[0]["status"], "unknown_check");
+    assert_eq!(s[0]["suggestion"], "refund-logic");
+    assert!(suppression(&r, "zzzz")[0].get("suggestion").is_none());
+    assert!(schema_errors("schema/report.schema.json", &r).is_empty());
+    let text = stdout(&run(&[dir.path().to_str().unwrap()]));
+    assert!(
+        text.contains("unknown check `rfeund-logic`; did you mean `refund-logic`?"),
+        "{text}"
+    );
+    // --only, --skip and explain.
+    for args in [
+        &["fixtures/demo", "--only", "conflict-chek"][..],
+        &["fixtures/demo", "--skip", "paymnet"],
+        &["explain", "conflict-chek"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            err.contains("did you mean `conflict-check`?")
+                || err.contains("did you mean `payment`?"),
+            "{args:?}: {err}"
+        );
+    }
+    // Config check ids, entity kinds and keys, at their line, with no stray log line.
+    for (config, wanted) in [
+        (
+            "checks:\n  conflict-chek: off\n",
+            "did you mean `conflict-check`?",
+        ),
+        ("entities:\n  bookng: [Visit]\n", "did you mean `booking`?"),
+        ("chekcs:\n  payment: off\n", "did you mean `checks`?"),
+    ] {
+        let cfg = dir_with(&[("c.yml", config)]);
+        let o = run(&[
+            "fixtures/demo",
+            "--config",
+            cfg.path().join("c.yml").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(err.contains(wanted) && err.contains("c.yml:"), "{err}");
+        assert!(!err.contains("booking_audit::"), "stray log line: {err}");
+    }
+}
+
+#[test]
+fn unknown_commands_and_hidden_flags() {
+    let o = run(&["lsit"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("unknown command `lsit`"), "{err}");
+    assert!(err.contains("did you mean `list`?"), "{err}");
+    assert!(err.contains("commands: list, explain"), "{err}");
+    assert!(
+        !err.contains("synth") && !err.contains("debug"),
+        "hidden: {err}"
+    );
+    // A path with a separator is still a missing directory, not a command.
+    let o = run(&["no/such/dir"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains("unknown command"));
+    // An existing directory named like a word is audited.
+    let o = run(&["fixtures", "--only", "conflict-check", "--fail-on", "never"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Clap never suggests a hidden flag.
+    for typo in ["--parse-onl", "--visit", "--parse"] {
+        let o = run(&["fixtures/demo", typo]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            !err.contains("parse-only") && !err.contains("visit-trees"),
+            "{typo}: {err}"
+        );
+    }
+    let help = stdout(&run(&["--help"]));
+    assert!(
+        !help.contains("parse-only") && !help.contains("synth"),
+        "{help}"
+    );
+}
+
+/// The action's steps: (name, env, run) of each.
+#[cfg(unix)]
+fn action_steps(action: &Value) -> Vec<(String, BTreeMap<String, String>, String)> {
+    action["runs"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            let env = s["env"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                s["name"].as_str().unwrap().to_string(),
+                env,
+                s["run"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Runs the step's bash script, so Unix only (as GitHub's Linux and macOS runners).
+#[cfg(unix)]
+#[test]
+fn github_action_wires_its_inputs_into_the_audit() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
+    let action: Value = serde_saphyr::from_str(&text).expect("valid action.yml");
+    assert_eq!(action["runs"]["using"], "composite");
+    let inputs = action["inputs"].as_object().unwrap();
+    for i in ["path", "fail-on", "baseline", "config", "sarif-file"] {
+        assert!(inputs.contains_key(i), "input {i}");
+    }
+    let steps = action_steps(&action);
+    let (_, _, install) = &steps[0];
+    assert!(
+        install.contains("cargo install --locked --path \"$GITHUB_ACTION_PATH\""),
+        "builds from the action's own checkout: {install}"
+    );
+    let (_, env, script) = steps
+        .iter()
+        .find(|(_, _, run)| run.contains("--format sarif"))
+        .expect("an audit step");
+    // Every input reaches the script through the environment, never pasted into it.
+    for i in inputs.keys() {
+        let expr = format!("${{{{ inputs.{i} }}}}");
+        assert!(!script.contains(&expr), "{i} pasted into the script");
+        assert!(
+            env.values().any(|v| *v == expr),
+            "{i} not in the step's env"
+        );
+    }
+
+    // Run the step's script as GitHub would, with the inputs in its env and this build's
+    // binary on PATH.
+    let bin_dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_booking-audit"),
+        bin_dir.path().join("booking-audit"),
+    )
+    .unwrap();
+    let repo = copy_fixture("fixtures/demo");
+    let work = tempfile::tempdir().unwrap();
+    let run_step = |inputs: &[(&str, &str)]| {
+        let mut c = std::process::Command::new("bash");
+        c.arg("-e").arg("-c").arg(script).current_dir(work.path());
+        c.env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir.path().display(),
+                std::env::var("PATH").unwrap()
+            ),
+        );
+        c.env("GITHUB_OUTPUT", work.path().join("output"));
+        c.env("GITHUB_STEP_SUMMARY", work.path().join("summary.md"));
+        for (var, expr) in env {
+            let value = inputs
+                .iter()
+                .find(|(i, _)| format!("${{{{ inputs.{i} }}}}") == *expr)
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_else(|| {
+                    let i = expr
+                        .trim_start_matches("${{ inputs.")
+                        .trim_end_matches(" }}");
+                    action["inputs"][i]["default"].as_str().unwrap().to_string()
+                });
+            c.env(var, value);
+        }
+        c.output().unwrap()
+    };
+    let path = repo.path().to_str().unwrap();
+    let o = run_step(&[("path", path)]);
+    assert_eq!(o.status.code(), Some(1), "the demo fails: {}", stderr(&o));
+    let sarif: Value = serde_json::from_str(
+        &std::fs::read_to_string(work.path().join("booking-audit.sarif")).unwrap(),
+    )
+    .expect("SARIF written");
+    assert_eq!(sarif["version"], "2.1.0");
+    let summary = std::fs::read_to_string(work.path().join("summary.md")).unwrap();
+    assert!(summary.starts_with("## booking-audit: fails"), "{summary}");
+    let output = std::fs::read_to_string(work.path().join("output")).unwrap();
+    assert!(
+        output.contains("sarif-file=booking-audit.sarif"),
+        "{output}"
+    );
+    // fail-on.
+    let o = run_step(&[
+        ("path", path),
+        ("fail-on", "never"),
+        ("sarif-file", "b.sarif"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(work.path().join("b.sarif").is_file());
+    // baseline: today's failures recorded, the step passes.
+    let baseline = work.path().join("baseline.json");
+    let w = run(&[path, "--write-baseline", baseline.to_str().unwrap()]);
+    assert_eq!(w.status.code(), Some(0));
+    let o = run_step(&[("path", path), ("baseline", baseline.to_str().unwrap())]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // config: a config that does not load fails the step with exit 2.
+    let cfg = work.path().join("bad.yml");
+    std::fs::write(&cfg, "checks:\n  no-such-check: off\n").unwrap();
+    let o = run_step(&[("path", path), ("config", cfg.to_str().unwrap())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no-such-check"), "{}", stderr(&o));
 }

@@ -444,12 +444,18 @@ fn unreadable_files_and_directories_are_reported_and_skipped() {
 }
 
 #[test]
-fn an_empty_repository_skips_every_check() {
+fn an_empty_repository_is_an_error_not_a_pass() {
     let dir = tempfile::tempdir().unwrap();
+    let run = audit_json(dir.path());
+    assert_eq!(run.code, Some(2), "nothing audited is an error");
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("nothing to audit"), "{}", run.stderr);
+    // Source without booking code: every check skipped, exit 0, and said so.
+    std::fs::write(dir.path().join("index.js"), "module.exports = 1;\n").unwrap();
     let run = audit_json(dir.path());
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let json = run.json();
-    assert_eq!(json["summary"]["files_scanned"], 0);
+    assert_eq!(json["summary"]["files_scanned"], 1);
     assert_eq!(json["summary"]["pass"], 0);
     assert_eq!(json["summary"]["fail"], 0);
     assert!(json["summary"]["score"].is_null());
@@ -461,7 +467,8 @@ fn an_empty_repository_skips_every_check() {
     assert_eq!(text.code, Some(0));
     assert!(
         text.stdout
-            .contains("0 passed, 0 failed, 22 skipped; score n/a"),
+            .contains("0 passed, 0 failed, 22 skipped; score n/a")
+            && text.stdout.contains("no booking code found"),
         "{}",
         text.stdout
     );

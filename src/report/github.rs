@@ -71,20 +71,28 @@ pub fn render(report: &Report) -> String {
             property(&format!("{prefix}{}", s.path)),
             s.line,
             property("booking-audit suppression"),
-            data(&s.status.message(&s.check))
+            data(&s.message())
+        );
+    }
+    for n in &report.notes {
+        let _ = writeln!(
+            out,
+            "::notice title={}::{}",
+            property("booking-audit"),
+            data(n)
         );
     }
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "booking-audit: {} passed, {} failed ({} open, {} suppressed, {} in baseline), {} skipped; score {}/100",
+        "booking-audit: {} passed, {} failed ({} open, {} suppressed, {} in baseline), {} skipped; score {}",
         s.pass,
         s.fail,
         open.len(),
         s.suppressed,
         s.baselined,
         s.skip,
-        s.score_text()
+        s.score_out_of_100()
     );
     out
 }

@@ -123,6 +123,9 @@ pub fn render(report: &Report) -> String {
         for c in checks {
             testcase(&mut out, c);
         }
+        for note in &report.notes {
+            let _ = writeln!(out, "    <system-out>note: {}</system-out>", xml(note));
+        }
         let _ = writeln!(out, "  </testsuite>");
     }
     let _ = writeln!(out, "</testsuites>");

@@ -83,17 +83,22 @@ fn list(
 pub fn render(report: &Report, fail_on: FailOn) -> String {
     let mut out = String::new();
     let s = &report.summary;
-    let score = match s.score {
-        Some(_) => format!("{}/100", s.score_text()),
-        None => "n/a".into(),
-    };
+    let score = s.score_out_of_100();
     let open = report.open_failures();
+    // Never "passes" when nothing was checked: every check skipped is not a pass.
     let verdict = if report.failed(fail_on) {
         "fails"
+    } else if report.no_booking_code() {
+        "no booking code found"
+    } else if report.all_skipped() {
+        "no check applies"
     } else {
         "passes"
     };
     let _ = writeln!(out, "## booking-audit: {verdict} (score {score})\n");
+    for n in &report.notes {
+        let _ = writeln!(out, "> **Note:** {}\n", html(n));
+    }
     let _ = writeln!(
         out,
         "{} passed, {} failed, {} skipped in {} files of {}.",
@@ -179,7 +184,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
                 out,
                 "- {}: {}",
                 code(&format!("{}:{}", p.path, p.line)),
-                p.status.message(&p.check)
+                p.message()
             );
         }
     }

@@ -54,7 +54,14 @@ pub struct Report {
     pub errors: Vec<Diagnostic>,
     /// Every `booking-audit-ignore` comment found, and what became of it.
     pub suppressions: Vec<crate::suppress::SuppressionReport>,
+    /// Notes on the run as a whole, such as [`NO_BOOKING_CODE`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
+
+/// The note of a run on source with no booking domain: every check is skipped, which is not
+/// a pass.
+pub const NO_BOOKING_CODE: &str = "no booking code found: no booking entity and no booking write, so every check was skipped (this is not a pass)";
 
 #[derive(Debug, Serialize)]
 pub struct Tool {
@@ -146,12 +153,25 @@ impl CheckReport {
 }
 
 impl Summary {
-    /// The score as the reports print it: one decimal, or n/a.
+    /// The score as the reports print it: one decimal, or n/a. Never `-0.0`.
     pub fn score_text(&self) -> String {
         self.score
-            .map(|v| format!("{v:.1}"))
+            .map(|v| format!("{:.1}", no_negative_zero(v)))
             .unwrap_or_else(|| "n/a".into())
     }
+
+    /// `72.5/100`, or `n/a` when no check applies.
+    pub fn score_out_of_100(&self) -> String {
+        match self.score {
+            Some(_) => format!("{}/100", self.score_text()),
+            None => "n/a".into(),
+        }
+    }
+}
+
+/// `-0.0` as `0.0` (adding positive zero does it); other values unchanged.
+fn no_negative_zero(v: f64) -> f64 {
+    v + 0.0
 }
 
 pub fn build(
@@ -209,6 +229,7 @@ pub fn build(
         checks,
         errors,
         suppressions: vec![],
+        notes: vec![],
     };
     report.summarize();
     report
@@ -239,6 +260,16 @@ impl FailOn {
 }
 
 impl Report {
+    /// The source holds no booking domain (see [`NO_BOOKING_CODE`]).
+    pub fn no_booking_code(&self) -> bool {
+        self.notes.iter().any(|n| n == NO_BOOKING_CODE)
+    }
+
+    /// Checks ran, and every one was skipped: nothing passed or failed.
+    pub fn all_skipped(&self) -> bool {
+        !self.checks.is_empty() && self.checks.iter().all(|c| c.verdict == Verdict::Skip)
+    }
+
     pub fn failed(&self, fail_on: FailOn) -> bool {
         self.checks.iter().any(|c| c.fails_run(fail_on))
     }
@@ -274,7 +305,8 @@ impl Report {
         };
         let (wp, wf) = (weight(Verdict::Pass), weight(Verdict::Fail));
         let s = &mut self.summary;
-        s.score = (wp + wf > 0.0).then(|| (wp / (wp + wf) * 1000.0).round() / 10.0);
+        s.score =
+            (wp + wf > 0.0).then(|| no_negative_zero((wp / (wp + wf) * 1000.0).round() / 10.0));
         s.pass = count(Verdict::Pass);
         s.fail = count(Verdict::Fail);
         s.skip = count(Verdict::Skip);
@@ -310,5 +342,36 @@ pub fn level(severity: Severity) -> &'static str {
         Severity::Critical | Severity::High => "error",
         Severity::Medium | Severity::Low => "warning",
         Severity::Info => "note",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(score: Option<f64>) -> Summary {
+        Summary {
+            pass: 0,
+            fail: 1,
+            skip: 0,
+            score,
+            files_scanned: 1,
+            suppressed: 0,
+            baselined: 0,
+        }
+    }
+
+    #[test]
+    fn negative_zero_is_never_printed() {
+        let s = summary(Some(-0.0));
+        assert_eq!(s.score_text(), "0.0");
+        assert_eq!(s.score_out_of_100(), "0.0/100");
+        assert_eq!(no_negative_zero(-0.0).to_string(), "0");
+        assert_eq!(
+            serde_json::to_string(&no_negative_zero(-0.0)).unwrap(),
+            "0.0"
+        );
+        assert_eq!(summary(Some(72.46)).score_text(), "72.5");
+        assert_eq!(summary(None).score_out_of_100(), "n/a");
     }
 }

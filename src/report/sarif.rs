@@ -239,15 +239,17 @@ fn notifications(report: &Report, prefix: &str) -> Vec<sarif::Notification> {
     let suppressions = report.suppression_problems().into_iter().map(|s| {
         sarif::Notification::builder()
             .level(json!("warning"))
-            .message(
-                sarif::Message::builder()
-                    .text(s.status.message(&s.check))
-                    .build(),
-            )
+            .message(sarif::Message::builder().text(s.message()).build())
             .locations(vec![file_location(prefix, &s.path, Some(s.line))])
             .build()
     });
-    files.chain(suppressions).collect()
+    let notes = report.notes.iter().map(|n| {
+        sarif::Notification::builder()
+            .level(json!("note"))
+            .message(sarif::Message::builder().text(n.clone()).build())
+            .build()
+    });
+    files.chain(suppressions).chain(notes).collect()
 }
 
 pub fn log(report: &Report, set: &RuleSet) -> sarif::Sarif {

@@ -7,6 +7,35 @@ use std::fmt::Write;
 
 pub struct Style {
     pub color: bool,
+    /// Wrap detail and fix lines to this many columns (a terminal's width); None: never.
+    pub width: Option<usize>,
+}
+
+/// `text` after `indent`, wrapped at word boundaries to `width` columns (continuation lines
+/// get the same indent); one line when `width` is None. A word longer than a line is kept
+/// whole.
+fn wrapped(indent: &str, text: &str, width: Option<usize>) -> String {
+    let Some(width) = width else {
+        return format!("{indent}{text}");
+    };
+    let room = width.saturating_sub(indent.chars().count()).max(20);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+        .iter()
+        .map(|l| format!("{indent}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Style {
@@ -46,7 +75,7 @@ pub fn render(report: &Report, style: &Style) -> String {
             c.title,
             tag(c)
         );
-        let _ = writeln!(out, "        {}", c.detail);
+        let _ = writeln!(out, "{}", wrapped("        ", &c.detail, style.width));
         for e in &c.evidence {
             let _ = writeln!(
                 out,
@@ -67,19 +96,15 @@ pub fn render(report: &Report, style: &Style) -> String {
                 .take_while(|l| !l.trim().is_empty())
                 .map(str::trim)
                 .collect();
-            let _ = writeln!(
-                out,
-                "        {} {}",
-                style.paint("33", "fix:"),
-                first.join(" ")
+            let fix = wrapped(
+                "        ",
+                &format!("fix: {}", first.join(" ")),
+                style.width,
             );
+            let fix = fix.replacen("fix:", &style.paint("33", "fix:"), 1);
+            let _ = writeln!(out, "{fix}");
         }
     }
-    let warnings: Vec<_> = report
-        .errors
-        .iter()
-        .filter(|e| e.level == Level::Warning)
-        .collect();
     if !report.errors.is_empty() {
         let _ = writeln!(out, "\n{}", style.paint("1", "files"));
         for e in report.errors.iter().take(20) {
@@ -107,26 +132,48 @@ pub fn render(report: &Report, style: &Style) -> String {
                 style.paint("33", "warning"),
                 p.path,
                 p.line,
-                p.status.message(&p.check)
+                p.message()
             );
         }
     }
+    if !report.notes.is_empty() {
+        out.push('\n');
+        out.push_str(&notes(report, style));
+    }
+    let _ = writeln!(out, "\n{}", summary_line(report));
+    out
+}
+
+/// The notes on the run (such as no booking code found), one line each.
+pub fn notes(report: &Report, style: &Style) -> String {
+    report
+        .notes
+        .iter()
+        .map(|n| format!("{}: {n}\n", style.paint("33", "note")))
+        .collect()
+}
+
+/// The closing line: counts, score and file warnings.
+pub fn summary_line(report: &Report) -> String {
+    let warnings = report
+        .errors
+        .iter()
+        .filter(|e| e.level == Level::Warning)
+        .count();
     let s = &report.summary;
-    let _ = writeln!(
-        out,
-        "\n{} passed, {} failed{}, {} skipped; score {}/100{}",
+    format!(
+        "{} passed, {} failed{}, {} skipped; score {}{}",
         s.pass,
         s.fail,
         waived(s),
         s.skip,
-        s.score_text(),
-        if warnings.is_empty() {
+        s.score_out_of_100(),
+        if warnings == 0 {
             String::new()
         } else {
-            format!("; {} file warnings", warnings.len())
+            format!("; {warnings} file warnings")
         }
-    );
-    out
+    )
 }
 
 /// After the check title: why a failure does not fail the run, or what is new in it.
@@ -156,5 +203,22 @@ fn waived(s: &Summary) -> String {
         String::new()
     } else {
         format!(" ({})", parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped;
+
+    #[test]
+    fn wraps_only_with_a_width() {
+        let text = "Capture method: automatic. paymentIntents.create captures the money before the booking exists";
+        assert_eq!(wrapped("  ", text, None), format!("  {text}"));
+        let w = wrapped("  ", text, Some(40));
+        assert!(w.lines().count() > 2, "{w}");
+        for l in w.lines() {
+            assert!(l.starts_with("  ") && l.chars().count() <= 40, "{l:?}");
+        }
+        assert_eq!(w.split_whitespace().collect::<Vec<_>>().join(" "), text);
     }
 }

@@ -21,9 +21,6 @@ impl fmt::Display for SpanError {
 impl std::error::Error for SpanError {}
 
 impl Diagnostic for SpanError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("booking_audit::rules"))
-    }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
             .as_ref()
@@ -68,10 +65,14 @@ impl RuleSource {
 
     /// Byte offset of a spanned value, from its 1-based line and column.
     fn offset_of<T>(&self, at: &Spanned<T>) -> usize {
-        let (line, col) = (
+        self.offset_at(
             at.referenced.line() as usize,
             at.referenced.column() as usize,
-        );
+        )
+    }
+
+    /// Byte offset of a 1-based line and column (0 for line 0).
+    pub fn offset_at(&self, line: usize, col: usize) -> usize {
         if line == 0 {
             return 0;
         }
