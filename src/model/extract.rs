@@ -328,6 +328,14 @@ fn run_query(
         }
         let callee = caps.get("callee").unwrap_or("");
         let whole = caps.get("text").unwrap_or("");
+        let args_at = m
+            .captures
+            .iter()
+            .find(|(index, _)| names[usize::from(*index)] == "args")
+            .map(|&(_, at)| at);
+        // The arguments with their local object variables written out, made only when a fact
+        // that matched reads a value its own arguments lack (see `local_values`).
+        let mut expanded: Option<Option<String>> = None;
         match q.dispatch(m.pattern, &rules.facts) {
             Some(d) => d.candidates(callee, whole, &mut scratch),
             None => scratch.ask_all(q.patterns[m.pattern].len()),
@@ -340,7 +348,27 @@ fn run_query(
                 }
                 continue;
             }
-            if let Some(values) = fact_values(variant, &caps) {
+            if let Some(mut values) = fact_values(variant, &caps) {
+                let missing = || {
+                    variant
+                        .spec
+                        .props
+                        .iter()
+                        .filter(|(name, p)| p.from == "args" && !values.contains_key(name))
+                };
+                if args_at.is_some() && missing().next().is_some() {
+                    let x = expanded.get_or_insert_with(|| {
+                        args_at.and_then(|a| super::local_values::expand_args(flat, a, text))
+                    });
+                    if let Some(x) = x {
+                        let found: Vec<(String, String)> = missing()
+                            .filter_map(|(name, p)| Some((name.to_string(), prop_value(p, x)?)))
+                            .collect();
+                        for (name, v) in found {
+                            values.insert(&name, v);
+                        }
+                    }
+                }
                 let (start, end) = (node.start_byte(), node.end_byte());
                 hits.push(Hit {
                     fact: fi,

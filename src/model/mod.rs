@@ -6,6 +6,7 @@ pub mod code;
 pub mod entities;
 pub mod extract;
 pub mod flows;
+pub mod local_values;
 pub mod refs;
 pub mod resolve;
 pub mod values;
