@@ -13,7 +13,8 @@ use tree_sitter::Node;
 /// A field id of a grammar (tree-sitter's own alias is private).
 type FieldId = NonZeroU16;
 
-/// A top-level function-like node (nested functions belong to their outermost unit).
+/// A function-like node: a top-level one, or a named member nested in another (see
+/// `is_named_member`; callbacks belong to the unit they are written in).
 /// Unit 0 of every file is the module itself.
 #[derive(Debug, Clone)]
 pub struct Unit {
@@ -93,6 +94,8 @@ pub struct CodeFile {
     pub use_server: bool,
     /// The calls' argument lists, one after another.
     pub call_args: String,
+    /// Each unit's enclosing unit (0, the module, for a top-level function).
+    pub parents: Vec<usize>,
 }
 
 impl CodeFile {
@@ -106,6 +109,7 @@ impl CodeFile {
         self.instances.shrink_to_fit();
         self.classes.shrink_to_fit();
         self.call_args.shrink_to_fit();
+        self.parents.shrink_to_fit();
     }
 
     /// A call's argument list, shortened.
@@ -113,12 +117,21 @@ impl CodeFile {
         &self.call_args[c.args.start as usize..c.args.end as usize]
     }
 
-    /// The unit a byte offset belongs to (0, the module, when in no function).
+    /// The innermost unit a byte offset belongs to (0, the module, when in no function).
     pub fn unit_at(&self, pos: usize) -> usize {
-        // Units after the module are disjoint and sorted by start.
+        // Units after the module are sorted by start; a named function inside another is a
+        // unit of its own, nested in it, so climb from the last unit that starts before `pos`
+        // to the first that still contains it.
         let rest = &self.units[1..];
-        let i = rest.partition_point(|u| u.start <= pos);
-        if i > 0 && pos < rest[i - 1].end { i } else { 0 }
+        let mut i = rest.partition_point(|u| u.start <= pos);
+        while i > 0 {
+            let u = &rest[i - 1];
+            if pos < u.end {
+                return i;
+            }
+            i = self.parents.get(i).copied().unwrap_or(0);
+        }
+        0
     }
 }
 
@@ -234,25 +247,29 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str) -> CodeFile {
         is_module: true,
         default_export: false,
     });
+    file.parents.push(0);
     directives(root, src, &mut file);
-    let mut open: Option<(usize, usize)> = None; // (end byte, unit index) of the open unit
+    // (end byte, unit index) of the open units, innermost last.
+    let mut open: Vec<(usize, usize)> = Vec::new();
     for (node, kind) in flat.preorder() {
         let role = g
             .roles
             .get(usize::from(kind))
             .copied()
             .unwrap_or(Role::Other);
-        if let Some((end, _)) = open
-            && node.start_byte() >= end
+        while open
+            .last()
+            .is_some_and(|&(end, _)| node.start_byte() >= end)
         {
-            open = None;
+            open.pop();
         }
-        if open.is_none() && role == Role::Function {
+        if role == Role::Function && (open.is_empty() || is_named_member(node)) {
             let unit = describe_unit(node, src);
             file.units.push(unit);
-            open = Some((node.end_byte(), file.units.len() - 1));
+            file.parents.push(open.last().map_or(0, |&(_, u)| u));
+            open.push((node.end_byte(), file.units.len() - 1));
         }
-        let current = open.map(|(_, u)| u).unwrap_or(0);
+        let current = open.last().map(|&(_, u)| u).unwrap_or(0);
         match role {
             Role::Call => record_call(g, node, src, current, &mut file),
             Role::Import => record_import(node, src, &mut file),
@@ -315,6 +332,31 @@ fn directives(root: Node, src: &str, file: &mut CodeFile) {
             _ => break,
         }
     }
+}
+
+/// A function inside another that is a named member of its own: a property of an object
+/// literal (`{ createBooking: async () => ... }`, the methods a factory returns), a method, a
+/// declared function or one bound to a variable. Callbacks passed as arguments (a transaction
+/// body, `.map(x => ...)`, a route handler) run where they are written and stay in their
+/// enclosing unit.
+fn is_named_member(node: Node) -> bool {
+    if matches!(
+        node.kind(),
+        "function_declaration" | "generator_function_declaration" | "method_definition"
+    ) {
+        return true;
+    }
+    let mut p = node.parent();
+    while let Some(parent) = p {
+        match parent.kind() {
+            "parenthesized_expression" | "as_expression" | "satisfies_expression" => {
+                p = parent.parent();
+            }
+            "pair" | "variable_declarator" => return true,
+            _ => return false,
+        }
+    }
+    false
 }
 
 fn describe_unit(node: Node, src: &str) -> Unit {
