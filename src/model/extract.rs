@@ -193,7 +193,8 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
     }
 }
 
-/// Parses a source file with its language's grammar, within the time budget.
+/// Parses a source file with its language's grammar, within the time budget (per parse: a
+/// code file the grammar needs a workaround for is parsed more than once, see `recover`).
 pub fn parse(entry: &FileEntry, text: &str, parser: &mut Parser) -> Result<Tree, Diagnostic> {
     let grammar = entry.lang.grammar().expect("parsed language");
     if parser.set_language(&grammar).is_err() {
@@ -202,22 +203,24 @@ pub fn parse(entry: &FileEntry, text: &str, parser: &mut Parser) -> Result<Tree,
             "grammar could not be loaded",
         ));
     }
-    let started = Instant::now();
-    let mut progress = |_: &tree_sitter::ParseState| {
-        if started.elapsed() > PARSE_BUDGET {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+    let mut parse_bytes = |bytes: &[u8]| {
+        let started = Instant::now();
+        let mut progress = |_: &tree_sitter::ParseState| {
+            if started.elapsed() > PARSE_BUDGET {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let tree = parser.parse_with_options(
+            &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
+            None,
+            Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
+        );
+        parser.reset();
+        tree
     };
-    let bytes = text.as_bytes();
-    let tree = parser.parse_with_options(
-        &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
-        None,
-        Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
-    );
-    parser.reset();
-    tree.ok_or_else(|| {
+    super::recover::parse_code(entry.lang, text, &mut parse_bytes).ok_or_else(|| {
         Diagnostic::warning(
             &entry.rel,
             format!("skipped: parsing took over {}s", PARSE_BUDGET.as_secs()),

@@ -5,6 +5,7 @@ pub mod code;
 pub mod entities;
 pub mod extract;
 pub mod flows;
+pub mod recover;
 pub mod refs;
 pub mod resolve;
 pub mod values;
