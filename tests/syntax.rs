@@ -39,3 +39,32 @@ fn broken_near_misses_are_still_reported() {
         );
     }
 }
+
+#[test]
+fn sql_the_grammar_cannot_parse_is_one_note_per_run() {
+    let dir = common::dir_with(&[
+        (
+            "migrations/1.sql",
+            "CREATE TABLE a (id int PRIMARY KEY);\nGRANT ALL ON TABLE a TO anon;\n",
+        ),
+        ("migrations/2.sql", "DO $$ BEGIN PERFORM 1; END $$;\n"),
+        (
+            "migrations/3.sql",
+            "CREATE POLICY p ON a FOR SELECT USING (true);\n",
+        ),
+        ("migrations/4.sql", "CREATE TABLE b (id int PRIMARY KEY);\n"),
+    ]);
+    let errors = errors(dir.path().to_str().unwrap());
+    let sql: Vec<&Value> = errors
+        .iter()
+        .filter(|e| e["message"].as_str().unwrap().starts_with("SQL"))
+        .collect();
+    assert_eq!(sql.len(), 1, "{errors:#?}");
+    assert_eq!(sql[0]["level"], "note");
+    assert_eq!(sql[0]["path"], "migrations/1.sql");
+    assert_eq!(
+        sql[0]["message"],
+        "SQL the grammar cannot parse from line 2 (dialect syntax?), and in 2 more SQL files: \
+         facts from the other statements still count"
+    );
+}
