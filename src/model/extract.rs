@@ -68,6 +68,8 @@ pub struct ParsedFile {
     pub unit_locs: Vec<Location>,
     pub manifest: Option<Manifest>,
     pub diags: Vec<Diagnostic>,
+    /// A SQL file the grammar cannot parse all of: the first line it cannot.
+    pub sql_error_line: Option<usize>,
 }
 
 impl ParsedFile {
@@ -78,6 +80,7 @@ impl ParsedFile {
             unit_locs: vec![],
             manifest: None,
             diags,
+            sql_error_line: None,
         }
     }
 }
@@ -127,25 +130,21 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
         )]);
     }
     let mut diags = Vec::new();
+    let mut sql_error_line = None;
     if root.has_error() {
         let line = first_error_line(root).unwrap_or(1);
-        // The SQL grammar lacks much valid dialect syntax (functions, psql commands): a note.
-        diags.push(if entry.lang == Lang::Sql {
-            Diagnostic::note(
-                &entry.rel,
-                format!(
-                    "SQL the grammar cannot parse from line {line} (dialect syntax?): \
-                     facts from the other statements still count"
-                ),
-            )
+        if entry.lang == Lang::Sql {
+            // The SQL grammar lacks much valid dialect syntax (functions, policies, DO blocks):
+            // one note per run sums these up (see `model::build`).
+            sql_error_line = Some(line);
         } else {
-            Diagnostic::warning(
+            diags.push(Diagnostic::warning(
                 &entry.rel,
                 format!(
                     "syntax errors from line {line}: facts from the parts that parse still count"
                 ),
-            )
-        });
+            ));
+        }
     }
     let code = entry
         .lang
@@ -190,10 +189,12 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
         unit_locs,
         manifest: None,
         diags,
+        sql_error_line,
     }
 }
 
-/// Parses a source file with its language's grammar, within the time budget.
+/// Parses a source file with its language's grammar, within the time budget (per parse: a
+/// code file the grammar needs a workaround for is parsed more than once, see `recover`).
 pub fn parse(entry: &FileEntry, text: &str, parser: &mut Parser) -> Result<Tree, Diagnostic> {
     let grammar = entry.lang.grammar().expect("parsed language");
     if parser.set_language(&grammar).is_err() {
@@ -202,22 +203,24 @@ pub fn parse(entry: &FileEntry, text: &str, parser: &mut Parser) -> Result<Tree,
             "grammar could not be loaded",
         ));
     }
-    let started = Instant::now();
-    let mut progress = |_: &tree_sitter::ParseState| {
-        if started.elapsed() > PARSE_BUDGET {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+    let mut parse_bytes = |bytes: &[u8]| {
+        let started = Instant::now();
+        let mut progress = |_: &tree_sitter::ParseState| {
+            if started.elapsed() > PARSE_BUDGET {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let tree = parser.parse_with_options(
+            &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
+            None,
+            Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
+        );
+        parser.reset();
+        tree
     };
-    let bytes = text.as_bytes();
-    let tree = parser.parse_with_options(
-        &mut |i, _| if i < bytes.len() { &bytes[i..] } else { &[] },
-        None,
-        Some(tree_sitter::ParseOptions::new().progress_callback(&mut progress)),
-    );
-    parser.reset();
-    tree.ok_or_else(|| {
+    super::recover::parse_code(entry.lang, text, &mut parse_bytes).ok_or_else(|| {
         Diagnostic::warning(
             &entry.rel,
             format!("skipped: parsing took over {}s", PARSE_BUDGET.as_secs()),
@@ -677,5 +680,6 @@ fn manifest(entry: &FileEntry, src: &SourceText) -> ParsedFile {
         unit_locs: vec![],
         manifest: Some(manifest),
         diags: vec![],
+        sql_error_line: None,
     }
 }

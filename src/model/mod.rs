@@ -7,6 +7,7 @@ pub mod entities;
 pub mod extract;
 pub mod flows;
 pub mod local_values;
+pub mod recover;
 pub mod refs;
 pub mod resolve;
 pub mod values;
@@ -131,6 +132,24 @@ impl RepoModel {
     }
 }
 
+/// One note for every SQL file the grammar cannot parse all of (PostgreSQL functions,
+/// policies, DO blocks, grants, MySQL procedures: see docs/sql-parsers.md), not one per file:
+/// the constraint, exclusion and lock facts are also read from the text of every statement.
+fn sql_note(path: &str, line: usize, files: usize) -> Diagnostic {
+    let more = match files {
+        0 | 1 => String::new(),
+        2 => ", and in 1 more SQL file".to_string(),
+        n => format!(", and in {} more SQL files", n - 1),
+    };
+    Diagnostic::note(
+        path,
+        format!(
+            "SQL the grammar cannot parse from line {line} (dialect syntax?){more}: \
+             facts from the other statements still count"
+        ),
+    )
+}
+
 pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>) -> RepoModel {
     let parsed: Vec<ParsedFile> = crate::timing::phase("parse+extract", || {
         entries
@@ -156,8 +175,14 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
     let mut units = Vec::with_capacity(unit_count);
     let mut facts = Vec::with_capacity(fact_count);
     let mut bindings = Vec::with_capacity(binding_count);
+    // SQL files the grammar cannot parse all of: the first (path, line), and how many.
+    let mut sql_errors: (Option<(&str, usize)>, usize) = (None, 0);
     for (fi, (entry, mut p)) in entries.iter().zip(parsed).enumerate() {
         diags.extend(p.diags);
+        if let Some(line) = p.sql_error_line {
+            sql_errors.0.get_or_insert((&entry.rel, line));
+            sql_errors.1 += 1;
+        }
         let side = side_of(entry, p.code.as_ref(), rules);
         let unit_base = units.len();
         if let Some(code) = &mut p.code {
@@ -222,6 +247,9 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
             unit_base,
             manifest: p.manifest,
         });
+    }
+    if let (Some((path, line)), n) = sql_errors {
+        diags.push(sql_note(path, line, n));
     }
     let modules: std::collections::HashSet<usize> = files.iter().map(|f| f.unit_base).collect();
     refs::resolve(&mut facts, &bindings, &modules);
