@@ -319,7 +319,7 @@ fn check(o: &mut String, c: &CheckReport, set: &RuleSet, sources: &mut Sources) 
     let _ = writeln!(
         o,
         "<section class=\"check {class}\" id=\"{}\" {} aria-label=\"{}\">\n<details{open}>\n\
-         <summary>{} {} <h3>{}</h3> <code>{}</code></summary>",
+         <summary>{} {} <h4>{}</h4> <code>{}</code></summary>",
         anchor(c),
         data(c),
         esc(&c.short_id),
@@ -332,17 +332,17 @@ fn check(o: &mut String, c: &CheckReport, set: &RuleSet, sources: &mut Sources) 
     waiver(o, c);
     let spec = set.check(&c.id).map(|k| &k.spec);
     if let Some(why) = spec.map(|s| s.why.trim()).filter(|w| !w.is_empty()) {
-        let _ = writeln!(o, "<h4>Why it matters</h4>{}", prose(why));
+        let _ = writeln!(o, "<h5>Why it matters</h5>{}", prose(why));
     }
     if !c.remediation.is_empty() {
-        let _ = writeln!(o, "<h4>Remediation</h4>{}", prose(&c.remediation));
+        let _ = writeln!(o, "<h5>Remediation</h5>{}", prose(&c.remediation));
     }
     if !c.references.is_empty() {
         let refs: Vec<String> = c.references.iter().map(|r| esc(r)).collect();
         let _ = writeln!(o, "<p>References: {}</p>", refs.join(", "));
     }
     if !c.evidence.is_empty() {
-        let _ = writeln!(o, "<h4>Evidence ({})</h4>", c.evidence.len());
+        let _ = writeln!(o, "<h5>Evidence ({})</h5>", c.evidence.len());
         for e in &c.evidence {
             evidence(o, e, sources);
         }
