@@ -459,6 +459,7 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         exclude: globs(&exclude)?,
         display_root: &display,
     };
+    let progress = crate::progress::start(&display, crate::progress::wanted(args.quiet));
     let (report, model) = pool.install(|| {
         let (mut report, model) = crate::audit(&args.path, &set, &opts);
         let found = suppress::scan(&args.path, model.files.iter().map(|f| &*f.rel));
@@ -469,6 +470,7 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         report.summarize();
         (report, model)
     });
+    drop(progress);
     if !model
         .files
         .iter()
