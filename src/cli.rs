@@ -82,6 +82,10 @@ pub struct AuditArgs {
     /// Text format: print only the summary line (and notes); errors still go to stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// HTML format: print this date (any text, e.g. 2026-12-06) in the header; without it the
+    /// page holds no timestamp, so the same input gives the same bytes.
+    #[arg(long, value_name = "DATE")]
+    pub html_date: Option<String>,
     /// Colour in the text report: auto, always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -158,6 +162,8 @@ pub enum Format {
     Markdown,
     /// JUnit XML: one test case per check.
     Junit,
+    /// One self-contained HTML page (no external resource), to read, share and print.
+    Html,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -453,6 +459,7 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         exclude: globs(&exclude)?,
         display_root: &display,
     };
+    let progress = crate::progress::start(&display, crate::progress::wanted(args.quiet));
     let (report, model) = pool.install(|| {
         let (mut report, model) = crate::audit(&args.path, &set, &opts);
         let found = suppress::scan(&args.path, model.files.iter().map(|f| &*f.rel));
@@ -463,6 +470,7 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         report.summarize();
         (report, model)
     });
+    drop(progress);
     if !model
         .files
         .iter()
@@ -500,6 +508,14 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         Format::Github => report::github::render(&report),
         Format::Markdown => report::markdown::render(&report, fail_on),
         Format::Junit => report::junit::render(&report),
+        Format::Html => report::html::render(
+            &report,
+            &set,
+            &report::html::Page {
+                root: &args.path,
+                date: args.html_date.as_deref(),
+            },
+        ),
         Format::Text if args.quiet && args.output.is_none() => quiet(&report, &style),
         Format::Text => report::text::render(&report, &style),
     };

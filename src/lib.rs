@@ -11,6 +11,7 @@ pub mod intern;
 pub mod lang;
 pub mod model;
 pub mod pattern;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod source;

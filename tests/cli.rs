@@ -295,7 +295,9 @@ fn source_without_booking_code_says_so_in_every_format() {
         assert_eq!(o.status.code(), Some(0), "exit 0 unless asked otherwise");
         stdout(&o)
     };
-    for format in ["text", "json", "sarif", "github", "markdown", "junit"] {
+    for format in [
+        "text", "json", "sarif", "github", "markdown", "junit", "html",
+    ] {
         assert!(
             out(format).contains("no booking code found"),
             "{format}: {}",

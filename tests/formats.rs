@@ -185,7 +185,7 @@ fn junit_has_one_testcase_per_check() {
 
 #[test]
 fn every_format_is_identical_whatever_the_thread_count() {
-    for format in ["sarif", "github", "markdown", "junit"] {
+    for format in ["sarif", "github", "markdown", "junit", "html"] {
         let one = stdout(&run(&["fixtures/demo", "-f", format, "-j", "1"]));
         let four = stdout(&run(&["fixtures/demo", "-f", format, "-j", "4"]));
         assert_eq!(one, four, "{format}");

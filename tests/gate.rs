@@ -352,6 +352,15 @@ fn a_reasoned_suppression_waives_a_failure() {
         "retry-mechanism",
     ]));
     assert!(text.contains("(suppressed)") && text.contains("suppressed: the client retries"));
+    let html = stdout(&run(&[
+        dir.path().to_str().unwrap(),
+        "-f",
+        "html",
+        "--only",
+        "retry-mechanism",
+    ]));
+    assert!(html.contains("FAIL (suppressed)</span>"), "{html}");
+    assert!(html.contains("<strong>Suppressed</strong> in the code: the client retries"));
     let sarif = json(&run(&[
         dir.path().to_str().unwrap(),
         "-f",
@@ -513,6 +522,15 @@ fn baseline_round_trip() {
         .map(|r| r["baselineState"].as_str().unwrap())
         .collect();
     assert_eq!(states.iter().filter(|s| **s == "new").count(), 1);
+    let html = stdout(&run(&[
+        dir.path().to_str().unwrap(),
+        "-f",
+        "html",
+        "--baseline",
+        f,
+    ]));
+    assert!(html.contains("FAIL (in baseline)</span>"));
+    assert!(html.contains("<strong>New</strong> since the baseline."));
 
     // New evidence for a known failing check: updated, and it fails the run.
     let dir = copy_fixture("fixtures/demo");

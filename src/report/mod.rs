@@ -1,6 +1,8 @@
 //! The report: a deterministic value built from the verdicts, rendered by one printer per format.
 
 pub mod github;
+mod gitref;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
