@@ -135,7 +135,8 @@ impl CodeFile {
     }
 }
 
-const FUNCTION_KINDS: &[&str] = &[
+/// Node kinds of a function, method or arrow in the TS and JS grammars.
+pub(crate) const FUNCTION_KINDS: &[&str] = &[
     "function_declaration",
     "generator_function_declaration",
     "function_expression",

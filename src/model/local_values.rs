@@ -4,6 +4,7 @@
 //! that reads a write's arguments (its status, new times, contact fields) reads them with each
 //! such variable written out in place, so it sees what the code stores, not a name.
 
+use super::code::FUNCTION_KINDS;
 use crate::pattern::Flat;
 use tree_sitter::Node;
 
@@ -13,16 +14,6 @@ const MAX_NAMES: usize = 8;
 const MAX_VISITS: usize = 50_000;
 /// A value longer than this is cut: facts read names and short literals.
 const MAX_VALUE: usize = 200;
-
-const FUNCTION_KINDS: &[&str] = &[
-    "function_declaration",
-    "generator_function_declaration",
-    "function_expression",
-    "function",
-    "arrow_function",
-    "method_definition",
-    "generator_function",
-];
 
 /// A variable named by an argument, and where its name sits in the arguments' text.
 struct Use<'a> {
