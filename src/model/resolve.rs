@@ -97,10 +97,14 @@ pub fn resolve_calls(model: &mut RepoModel) {
     let routes = route_handlers(model, &ix);
     let imported = imported_files(model, &ix);
     drop(ix);
-    for (t, r) in routes {
-        if model.units[t].route.is_none() {
-            model.units[t].route = Some(crate::intern::intern(&r));
+    for (t, r, kind) in routes {
+        let u = &mut model.units[t];
+        if u.route.is_none()
+            && let Some(r) = r
+        {
+            u.route = Some(crate::intern::intern(&r));
         }
+        u.entry.get_or_insert(kind);
     }
     model.calls = edges;
     model.imports = imported;
@@ -145,7 +149,8 @@ fn call_edges(model: &RepoModel, ix: &Index) -> Vec<Vec<Edge>> {
 }
 
 /// Routes registered by reference name their handler: (handler unit, route).
-fn route_handlers(model: &RepoModel, ix: &Index) -> Vec<(usize, String)> {
+/// Handlers registered by name in another function's file: (unit, route, entry kind).
+fn route_handlers(model: &RepoModel, ix: &Index) -> Vec<(usize, Option<String>, &'static str)> {
     let mut routes = Vec::new();
     for (fi, file) in model.files.iter().enumerate() {
         let Some(code) = &file.code else { continue };
@@ -162,7 +167,7 @@ fn route_handlers(model: &RepoModel, ix: &Index) -> Vec<(usize, String)> {
                 args: 0..0,
             };
             if let Some(t) = ix.resolve_call(fi, &call) {
-                routes.push((t, r.route.clone()));
+                routes.push((t, r.route.clone(), r.kind));
             }
         }
     }
@@ -248,9 +253,24 @@ impl<'a> Index<'a> {
             if u.is_module {
                 continue;
             }
-            by_name.entry(u.name).or_default().push(i);
+            // A method of an object held in a local variable of another function (`const res
+            // = { status: (c) => ... }` inside a helper) is local to it: no other file can
+            // call it, so neither the repository-wide unique name nor a receiver named like
+            // its object reaches it. A nested function with no object (a factory's
+            // `function refundPayment` that it returns) may be handed out, and stays.
+            let nested = u.container.is_some()
+                && model.files[u.file]
+                    .code
+                    .as_ref()
+                    .and_then(|c| c.parents.get(u.local))
+                    .is_some_and(|&p| p != 0);
+            if !nested {
+                by_name.entry(u.name).or_default().push(i);
+            }
             if let Some(c) = &u.container {
-                classes.entry((words_key(c), u.name)).or_default().push(i);
+                if !nested {
+                    classes.entry((words_key(c), u.name)).or_default().push(i);
+                }
                 methods.entry((c, u.name)).or_default().push(i);
             }
         }
