@@ -740,9 +740,10 @@ fn debug_dump(set: &RuleSet, model: &crate::model::RepoModel, show: DebugWhat) -
             for fl in &model.flows {
                 let u = &model.units[fl.root];
                 o.push_str(&format!(
-                    "flow {} {} kinds={:?} side={:?}\n",
+                    "flow {} {} entry={} kinds={:?} side={:?}\n",
                     u.label(),
                     u.loc.short(),
+                    u.entry.unwrap_or("function"),
                     fl.kinds,
                     fl.side
                 ));

@@ -32,8 +32,9 @@ pub fn flows(model: &RepoModel, rules: &RuleSet) {
         }
         let kinds: Vec<&str> = flow.kinds.iter().map(String::as_str).collect();
         eprintln!(
-            "flow {label} ({}) side={:?} kinds=[{}]",
+            "flow {label} ({}) entry={} side={:?} kinds=[{}]",
             model.units[flow.root].loc.path,
+            model.units[flow.root].entry.unwrap_or("function"),
             flow.side,
             kinds.join(",")
         );

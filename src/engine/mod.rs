@@ -769,6 +769,14 @@ impl<'a> Engine<'a> {
                     ..Default::default()
                 }
             }
+            FlowCond::Entry(re) => {
+                let u = &self.model.units[flow.root];
+                Found {
+                    ok: re.is_match(u.entry.unwrap_or("function")),
+                    evidence: vec![self.flow_label(fi)],
+                    ..Default::default()
+                }
+            }
             FlowCond::Path(re) => {
                 let u = &self.model.units[flow.root];
                 let ok = re.is_match(&self.model.files[u.file].rel);

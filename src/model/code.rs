@@ -5,6 +5,7 @@
 use crate::intern::intern;
 use crate::lang::Lang;
 use crate::pattern::Flat;
+use crate::rules::entries::{Entries, Entry, Label};
 use crate::source::prefix_within;
 use std::num::NonZeroU16;
 use std::sync::OnceLock;
@@ -30,6 +31,8 @@ pub struct Unit {
     pub params: Vec<&'static str>,
     pub is_module: bool,
     pub default_export: bool,
+    /// The kind of entry point it is (`rules/frameworks/*.yaml`), if a registration says so.
+    pub entry: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,8 +75,11 @@ impl Link {
 /// A handler passed by reference to a router: `router.post('/x', createBooking)`.
 #[derive(Debug, Clone)]
 pub struct RouteRef {
-    pub route: String,
+    /// The route it serves, when the registration names one.
+    pub route: Option<String>,
     pub target: String,
+    /// The kind of entry point the registration makes of it.
+    pub kind: &'static str,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -144,10 +150,6 @@ pub(crate) const FUNCTION_KINDS: &[&str] = &[
     "arrow_function",
     "method_definition",
     "generator_function",
-];
-
-const ROUTE_METHODS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "del", "all", "route", "options", "head",
 ];
 
 fn text<'a>(n: Node, src: &'a str) -> &'a str {
@@ -233,7 +235,7 @@ fn child<'t>(node: Node<'t>, id: Option<FieldId>) -> Option<Node<'t>> {
 }
 
 /// The structure of a TS/TSX/JS file, from the nodes the pattern matcher already flattened.
-pub fn extract(flat: &Flat, lang: Lang, src: &str) -> CodeFile {
+pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFile {
     let g = Grammar::of(lang);
     let root = flat.root();
     let mut file = CodeFile::default();
@@ -247,8 +249,11 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str) -> CodeFile {
         params: vec![],
         is_module: true,
         default_export: false,
+        entry: None,
     });
     file.parents.push(0);
+    // Handlers registered by name (`setInterval(tick, ms)`): (registering unit, ref).
+    let mut local_refs: Vec<(usize, RouteRef)> = Vec::new();
     directives(root, src, &mut file);
     // (end byte, unit index) of the open units, innermost last.
     let mut open: Vec<(usize, usize)> = Vec::new();
@@ -264,15 +269,17 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str) -> CodeFile {
         {
             open.pop();
         }
-        if role == Role::Function && (open.is_empty() || is_named_member(node)) {
-            let unit = describe_unit(node, src);
+        if role == Role::Function
+            && (open.is_empty() || is_named_member(node) || is_route_handler(node, src, entries))
+        {
+            let unit = describe_unit(node, src, entries);
             file.units.push(unit);
             file.parents.push(open.last().map_or(0, |&(_, u)| u));
             open.push((node.end_byte(), file.units.len() - 1));
         }
         let current = open.last().map(|&(_, u)| u).unwrap_or(0);
         match role {
-            Role::Call => record_call(g, node, src, current, &mut file),
+            Role::Call => record_call(g, node, src, current, &mut file, entries, &mut local_refs),
             Role::Import => record_import(node, src, &mut file),
             Role::Export => record_export(node, src, &mut file),
             Role::Declarator => {
@@ -286,8 +293,43 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str) -> CodeFile {
             Role::Function | Role::Other => {}
         }
     }
+    bind_local_refs(&mut file, local_refs);
     file.shrink();
     file
+}
+
+/// A handler registered by name is, first, a function of that name declared in the
+/// registering function (`function tick() {..}; setInterval(tick, ms)`, where several
+/// starters each declare their own `tick`), then one declared at the top of the file.
+/// Otherwise a route's handler is resolved across the repository; a registration that names
+/// no route (`setTimeout(resolve, ms)`) only binds a function imported under that name.
+fn bind_local_refs(file: &mut CodeFile, refs: Vec<(usize, RouteRef)>) {
+    for (at, r) in refs {
+        let named = |u: usize| file.units[u].name == r.target && file.units[u].container.is_none();
+        let local = (!r.target.contains('.'))
+            .then(|| {
+                (1..file.units.len())
+                    .find(|&u| file.parents[u] == at && named(u))
+                    .or_else(|| (1..file.units.len()).find(|&u| file.parents[u] == 0 && named(u)))
+            })
+            .flatten();
+        match local {
+            Some(u) => {
+                let unit = &mut file.units[u];
+                if unit.route.is_none() {
+                    unit.route = r.route.as_deref().map(intern);
+                }
+                unit.entry.get_or_insert(r.kind);
+            }
+            None if r.route.is_some() => file.route_refs.push(r),
+            None => {
+                let root = r.target.split('.').next().unwrap_or_default();
+                if file.imports.iter().any(|i| i.name == root) {
+                    file.route_refs.push(r);
+                }
+            }
+        }
+    }
 }
 
 fn record_class(node: Node, src: &str, file: &mut CodeFile) {
@@ -340,6 +382,27 @@ fn directives(root: Node, src: &str, file: &mut CodeFile) {
 /// declared function or one bound to a variable. Callbacks passed as arguments (a transaction
 /// body, `.map(x => ...)`, a route handler) run where they are written and stay in their
 /// enclosing unit.
+/// A function passed inline to a route registration (`router.post('/x', async (req, res) =>
+/// ..)`) is a handler of its own even inside a factory that builds the router: it runs per
+/// request, not when the factory runs.
+/// Wrappers in between count (`router.post('/x', asyncHandler(async (req, res) => ..))`).
+fn is_route_handler(node: Node, src: &str, entries: &Entries) -> bool {
+    let mut n = node;
+    for _ in 0..3 {
+        let Some(args) = n.parent().filter(|p| p.kind() == "arguments") else {
+            return false;
+        };
+        let Some(call) = args.parent() else {
+            return false;
+        };
+        if matches!(router_route(call, args, src, entries), (Some(_), Some(_))) {
+            return true;
+        }
+        n = call;
+    }
+    false
+}
+
 fn is_named_member(node: Node) -> bool {
     if matches!(
         node.kind(),
@@ -360,16 +423,17 @@ fn is_named_member(node: Node) -> bool {
     false
 }
 
-fn describe_unit(node: Node, src: &str) -> Unit {
+fn describe_unit(node: Node, src: &str, entries: &Entries) -> Unit {
     let mut name = None;
     let mut container = None;
     let mut route = None;
+    let mut entry = None;
     let mut default_export = false;
     if let Some(n) = node.child_by_field_name("name") {
         name = Some(unquote(text(n, src)));
     }
     if node.kind() == "method_definition" {
-        route = decorator_route(node, src);
+        (route, entry) = decorator_route(node, src, entries);
         let (c, prefix) = enclosing_container(node, src);
         container = c;
         if let (Some(r), Some(p)) = (&route, prefix) {
@@ -428,9 +492,10 @@ fn describe_unit(node: Node, src: &str) -> Unit {
             }
             "arguments" => {
                 if route.is_none()
+                    && entry.is_none()
                     && let Some(call) = parent.parent()
                 {
-                    route = router_route(call, parent, src);
+                    (route, entry) = router_route(call, parent, src, entries);
                 }
             }
             "call_expression"
@@ -467,6 +532,7 @@ fn describe_unit(node: Node, src: &str) -> Unit {
         params,
         is_module: false,
         default_export,
+        entry,
     }
 }
 
@@ -540,82 +606,104 @@ fn object_owner(node: Node, src: &str) -> Option<String> {
     None
 }
 
-/// NestJS-style method decorators: `@Post(':id/cancel')` gives `POST :id/cancel`.
-fn decorator_route(method: Node, src: &str) -> Option<String> {
-    let mut routes = Vec::new();
+/// Method decorators that make a handler (`rules/frameworks/*.yaml`): `@Post(':id/cancel')`
+/// gives the route `POST :id/cancel` and the kind `request`.
+fn decorator_route(
+    method: Node,
+    src: &str,
+    entries: &Entries,
+) -> (Option<String>, Option<&'static str>) {
+    let mut decorators = Vec::new();
     let mut sib = method.prev_named_sibling();
     while let Some(s) = sib {
         if s.kind() != "decorator" {
             break;
         }
-        routes.push(text(s, src).to_string());
+        decorators.push(text(s, src));
         sib = s.prev_named_sibling();
     }
     let mut c = method.walk();
     for d in method.children(&mut c).filter(|d| d.kind() == "decorator") {
-        routes.push(text(d, src).to_string());
+        decorators.push(text(d, src));
     }
-    routes.iter().find_map(|d| {
+    for d in decorators {
         let d = d.trim_start_matches('@');
-        let (verb, rest) = d.split_once('(')?;
-        let verb_l = verb.to_ascii_lowercase();
-        if ["get", "post", "put", "patch", "delete", "all"].contains(&verb_l.as_str()) {
-            Some(format!(
-                "{} {}",
-                verb.to_ascii_uppercase(),
-                unquote(rest.trim_end_matches(')').trim())
-            ))
-        } else if [
-            "messagepattern",
-            "eventpattern",
-            "cron",
-            "onevent",
-            "process",
-        ]
-        .contains(&verb_l.as_str())
-        {
-            Some(format!(
-                "{verb} {}",
-                unquote(rest.trim_end_matches(')').trim())
-            ))
-        } else {
-            None
-        }
-    })
+        let (name, rest) = d.split_once('(').unwrap_or((d, ""));
+        let Some(e) = entries.decorator(name.trim()) else {
+            continue;
+        };
+        let arg = || unquote(rest.trim_end_matches(')').trim());
+        let route = match e.label {
+            Label::VerbPath => Some(format!("{} {}", name.to_ascii_uppercase(), arg())),
+            Label::NamePath => Some(format!("{name} {}", arg())),
+            Label::None => None,
+        };
+        return (route, Some(e.kind));
+    }
+    (None, None)
 }
 
-/// `router.post('/bookings', ...)`: the route a callback argument serves.
-fn router_route(call: Node, args: Node, src: &str) -> Option<String> {
-    if call.kind() != "call_expression" {
-        return None;
+/// The called function's or method's name.
+fn callee_name<'a>(callee: Node, src: &'a str) -> Option<&'a str> {
+    match callee.kind() {
+        "member_expression" => Some(text(callee.child_by_field_name("property")?, src)),
+        "identifier" => Some(text(callee, src)),
+        _ => None,
     }
-    let callee = call.child_by_field_name("function")?;
-    let method = match callee.kind() {
-        "member_expression" => text(callee.child_by_field_name("property")?, src),
-        "identifier" => text(callee, src),
-        _ => return None,
-    };
-    let first = args.named_child(0)?;
-    if !matches!(first.kind(), "string" | "template_string") {
-        return None;
-    }
-    let m = method.to_ascii_lowercase();
-    if ROUTE_METHODS.contains(&m.as_str())
-        || m.starts_with("on")
-        || m == "schedule"
-        || m == "handle"
-    {
-        Some(format!(
+}
+
+/// The route a registration names, from its first argument: `router.post('/bookings', ..)`
+/// gives `POST /bookings`.
+fn registered_route(e: &Entry, method: &str, first: Option<Node>, src: &str) -> Option<String> {
+    let path = first.filter(|f| matches!(f.kind(), "string" | "template_string"))?;
+    match e.label {
+        Label::VerbPath => Some(format!(
             "{} {}",
             method.to_ascii_uppercase(),
-            unquote(text(first, src))
-        ))
-    } else {
-        None
+            unquote(text(path, src))
+        )),
+        Label::NamePath => Some(format!("{method} {}", unquote(text(path, src)))),
+        Label::None => None,
     }
 }
 
-fn record_call(g: &Grammar, node: Node, src: &str, unit: usize, file: &mut CodeFile) {
+fn has_path(first: Option<Node>) -> bool {
+    first.is_some_and(|f| matches!(f.kind(), "string" | "template_string"))
+}
+
+/// A registration a callback argument is passed to (`router.post('/bookings', ...)`,
+/// `setInterval(...)`): the route it serves and its kind of entry.
+fn router_route(
+    call: Node,
+    args: Node,
+    src: &str,
+    entries: &Entries,
+) -> (Option<String>, Option<&'static str>) {
+    if call.kind() != "call_expression" {
+        return (None, None);
+    }
+    let Some(method) = call
+        .child_by_field_name("function")
+        .and_then(|c| callee_name(c, src))
+    else {
+        return (None, None);
+    };
+    let first = args.named_child(0);
+    match entries.call(method, has_path(first)) {
+        Some(e) => (registered_route(e, method, first, src), Some(e.kind)),
+        None => (None, None),
+    }
+}
+
+fn record_call(
+    g: &Grammar,
+    node: Node,
+    src: &str,
+    unit: usize,
+    file: &mut CodeFile,
+    entries: &Entries,
+    local_refs: &mut Vec<(usize, RouteRef)>,
+) {
     let Some(callee) = child(node, g.function) else {
         return;
     };
@@ -635,7 +723,7 @@ fn record_call(g: &Grammar, node: Node, src: &str, unit: usize, file: &mut CodeF
         return;
     }
     if let Some(args) = args_node {
-        record_route_refs(g, callee, args, src, file);
+        record_route_refs(callee, args, src, unit, entries, local_refs);
     }
     // Files are at most a few MiB (`walk::MAX_FILE_BYTES`), so offsets fit in u32.
     let start = file.call_args.len() as u32;
@@ -652,34 +740,36 @@ fn record_call(g: &Grammar, node: Node, src: &str, unit: usize, file: &mut CodeF
     });
 }
 
-fn record_route_refs(g: &Grammar, callee: Node, args: Node, src: &str, file: &mut CodeFile) {
-    let method = match callee.kind() {
-        "member_expression" => child(callee, g.property)
-            .map(|p| text(p, src))
-            .unwrap_or(""),
-        _ => return,
+/// Handlers passed by name to a registration (`router.post('/x', auth, createBooking)`,
+/// `setInterval(tick, ms)`): after the path, when the registration names a route.
+fn record_route_refs(
+    callee: Node,
+    args: Node,
+    src: &str,
+    unit: usize,
+    entries: &Entries,
+    out: &mut Vec<(usize, RouteRef)>,
+) {
+    let Some(method) = callee_name(callee, src) else {
+        return;
     };
-    if !ROUTE_METHODS.contains(&method.to_ascii_lowercase().as_str()) {
-        return;
-    }
-    let Some(first) = args.named_child(0) else {
+    let first = args.named_child(0);
+    let Some(e) = entries.call(method, has_path(first)) else {
         return;
     };
-    if !matches!(first.kind(), "string" | "template_string") {
-        return;
-    }
-    let route = format!(
-        "{} {}",
-        method.to_ascii_uppercase(),
-        unquote(text(first, src))
-    );
+    let route = registered_route(e, method, first, src);
+    let skip = usize::from(e.label != Label::None);
     let mut c = args.walk();
-    for a in args.named_children(&mut c).skip(1) {
+    for a in args.named_children(&mut c).skip(skip) {
         if matches!(a.kind(), "identifier" | "member_expression") {
-            file.route_refs.push(RouteRef {
-                route: route.clone(),
-                target: text(a, src).to_string(),
-            });
+            out.push((
+                unit,
+                RouteRef {
+                    route: route.clone(),
+                    target: text(a, src).to_string(),
+                    kind: e.kind,
+                },
+            ));
         }
     }
 }

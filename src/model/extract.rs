@@ -149,7 +149,7 @@ pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> 
     let code = entry
         .lang
         .is_code()
-        .then(|| code::extract(&flat, entry.lang, &src.text));
+        .then(|| code::extract(&flat, entry.lang, &src.text, &rules.entries));
     let mut hits = Vec::new();
     for (fi, fact) in rules.facts.iter().enumerate() {
         for (vi, v) in fact.variants.iter().enumerate() {

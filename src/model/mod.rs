@@ -53,6 +53,8 @@ pub struct UnitInfo {
     pub loc: Location,
     pub params: Vec<&'static str>,
     pub is_module: bool,
+    /// The kind of entry point it is (`rules/frameworks/*.yaml`), if any.
+    pub entry: Option<&'static str>,
 }
 
 impl UnitInfo {
@@ -186,8 +188,13 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
         let side = side_of(entry, p.code.as_ref(), rules);
         let unit_base = units.len();
         if let Some(code) = &mut p.code {
+            let use_server = code.use_server;
             // Parameters move to the unit's record; nothing reads the file's copy afterwards.
             for ((li, u), loc) in code.units.iter_mut().enumerate().zip(p.unit_locs) {
+                let top_level = !u.is_module && code.parents.get(li) == Some(&0);
+                let entry_kind = u.entry.or_else(|| {
+                    top_level.then(|| file_entry(rules, &entry.rel, u.name, use_server))?
+                });
                 units.push(UnitInfo {
                     file: fi,
                     local: li,
@@ -197,6 +204,7 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
                     loc,
                     params: std::mem::take(&mut u.params),
                     is_module: u.is_module,
+                    entry: entry_kind,
                 });
             }
         } else {
@@ -215,6 +223,7 @@ pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>)
                 },
                 params: vec![],
                 is_module: true,
+                entry: None,
             });
         }
         for h in p.hits {
@@ -335,6 +344,21 @@ impl RepoModel {
             self.by_fact.entry(f.fact).or_default().push(i);
         }
     }
+}
+
+/// A top-level function's entry kind from where it is (`rules/frameworks/*.yaml`): an export
+/// a route file names (`export async function POST` in `app/**/route.ts`), or a function of a
+/// `'use server'` file.
+fn file_entry(rules: &RuleSet, path: &str, name: &str, use_server: bool) -> Option<&'static str> {
+    let entries = &rules.entries;
+    entries
+        .export(name, path)
+        .or_else(|| {
+            use_server
+                .then(|| entries.directive("use server"))
+                .flatten()
+        })
+        .map(|e| e.kind)
 }
 
 fn side_of(entry: &FileEntry, code: Option<&CodeFile>, rules: &RuleSet) -> Side {

@@ -194,6 +194,7 @@ pub fn compile(
         fact_index,
         model,
         checks: out_checks,
+        entries: Default::default(),
     })
 }
 
@@ -622,7 +623,7 @@ impl Ctx<'_> {
                 self.selector(&p.first)?;
                 self.selector(&p.then)
             }
-            FlowCond::Named(re) | FlowCond::Path(re) => self.re(re),
+            FlowCond::Named(re) | FlowCond::Path(re) | FlowCond::Entry(re) => self.re(re),
             FlowCond::Always(_) => Ok(()),
             FlowCond::WritesOutsideTransaction(w) => self.selector(&w.writes),
             FlowCond::Kind(k) => {

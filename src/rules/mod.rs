@@ -2,6 +2,7 @@
 
 pub mod compile;
 pub mod dispatch;
+pub mod entries;
 pub mod error;
 pub mod prefilter;
 pub mod queries;
@@ -89,6 +90,8 @@ pub struct RuleSet {
     pub fact_index: BTreeMap<String, usize>,
     pub model: ModelSpec,
     pub checks: Vec<Check>,
+    /// Where requests, messages, events and jobs enter the server (`frameworks/*.yaml`).
+    pub entries: entries::Entries,
 }
 
 impl RuleSet {
@@ -158,6 +161,7 @@ fn read_dir_sources(dir: &Path) -> miette::Result<Vec<RuleSource>> {
 
 enum Kind {
     Facts,
+    Framework,
     Model,
     Check,
 }
@@ -168,6 +172,8 @@ fn kind_of(path: &str) -> Kind {
         Kind::Model
     } else if path.contains("facts/") || name.starts_with("facts") {
         Kind::Facts
+    } else if path.contains("frameworks/") {
+        Kind::Framework
     } else {
         Kind::Check
     }
@@ -187,6 +193,7 @@ include!("yaml_options.rs");
 /// One rule file, deserialised.
 enum Parsed {
     Facts(FactFile),
+    Framework(entries::FrameworkFile),
     Model(Box<ModelSpec>),
     Check(Box<CheckSpec>),
 }
@@ -200,6 +207,7 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
         .map(|src| {
             Ok(match kind_of(&src.path) {
                 Kind::Facts => Parsed::Facts(parse(src)?),
+                Kind::Framework => Parsed::Framework(parse(src)?),
                 Kind::Model => Parsed::Model(Box::new(parse(src)?)),
                 Kind::Check => Parsed::Check(Box::new(parse(src)?)),
             })
@@ -211,6 +219,8 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     let mut facts: Vec<(FactSpec, usize)> = Vec::new();
     let mut model: Option<(ModelSpec, usize)> = None;
     let mut checks: Vec<(CheckSpec, usize)> = Vec::new();
+    // A `--rules` framework file of the same name replaces the built-in one.
+    let mut frameworks: Vec<(String, entries::FrameworkFile)> = Vec::new();
     for (i, parsed) in parsed.into_iter().enumerate() {
         match parsed? {
             Parsed::Facts(file) => {
@@ -229,6 +239,16 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
                     facts.push((f, i));
                 }
             }
+            Parsed::Framework(f) => {
+                let name = sources[i]
+                    .path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                frameworks.retain(|(p, _)| p.rsplit('/').next() != Some(name.as_str()));
+                frameworks.push((sources[i].path.clone(), f));
+            }
             Parsed::Model(m) => model = Some((*m, i)),
             Parsed::Check(c) => {
                 if let Some(pos) = checks.iter().position(|(d, _)| d.id.value == c.id.value) {
@@ -242,7 +262,9 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     let Some((model, model_src)) = model else {
         miette::bail!("no model.yaml among the rules");
     };
-    compile::compile(sources, facts, (model, model_src), checks)
+    let mut set = compile::compile(sources, facts, (model, model_src), checks)?;
+    set.entries = entries::Entries::compile(frameworks).map_err(|e| miette::miette!("{e}"))?;
+    Ok(set)
 }
 
 #[cfg(test)]

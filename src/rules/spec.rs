@@ -548,6 +548,9 @@ pub enum FlowCond {
     Named(Box<Re>),
     /// The flow's root file path matches.
     Path(Box<Re>),
+    /// The kind of entry point the flow's root is (`rules/frameworks/*.yaml`: `read`,
+    /// `request`, `job`...) matches; a root no entry names is `function`.
+    Entry(Box<Re>),
     /// Writes matching the selector that are not all inside one transaction scope.
     /// Holds when the flow has at least `min` such writes (to `distinct` entities if set).
     WritesOutsideTransaction(Box<WritesSpec>),
