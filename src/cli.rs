@@ -463,9 +463,9 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     let (report, model) = pool.install(|| {
         let (mut report, model) = crate::audit(&args.path, &set, &opts);
         let found = suppress::scan(&args.path, model.files.iter().map(|f| &*f.rel));
-        suppress::apply(&mut report, found, &known);
+        report.suppressions = suppress::apply(&mut report.checks, found, &known);
         if let Some(b) = &baseline {
-            b.apply(&mut report);
+            b.apply(&mut report.checks);
         }
         report.summarize();
         (report, model)
@@ -538,7 +538,7 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     }
     let _ = out.flush();
     if let Some(path) = &args.write_baseline {
-        let b = Baseline::of(&report);
+        let b = Baseline::of(&report.checks);
         b.write(path)?;
         if !args.quiet {
             eprintln!(

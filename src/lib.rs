@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod dump;
 pub mod engine;
+pub mod finding;
 pub mod fingerprint;
 pub mod intern;
 pub mod lang;
@@ -109,6 +110,6 @@ pub fn audit(
     }
     let mut sources = source::Sources::new(root);
     report::quote(&mut report, &mut sources);
-    fingerprint::assign(&mut report, &mut sources);
+    fingerprint::assign(&mut report.checks, &mut sources);
     (report, model)
 }

@@ -69,7 +69,7 @@ fn anchor(c: &CheckReport) -> String {
 
 /// The verdict as words and an icon (colour is never the only signal), and its CSS class.
 fn verdict_badge(c: &CheckReport) -> String {
-    use crate::baseline::State;
+    use crate::finding::State;
     let (class, icon, word) = match c.verdict {
         Verdict::Pass => ("v-pass", "\u{2713}", "PASS".to_string()),
         Verdict::Skip => ("v-skip", "\u{2013}", "SKIP".to_string()),
@@ -341,10 +341,12 @@ fn check(o: &mut String, c: &CheckReport, set: &RuleSet, sources: &mut Sources) 
         let refs: Vec<String> = c.references.iter().map(|r| esc(r)).collect();
         let _ = writeln!(o, "<p>References: {}</p>", refs.join(", "));
     }
-    if !c.evidence.is_empty() {
+    if c.verdict == Verdict::Fail {
+        findings(o, c, sources);
+    } else if !c.evidence.is_empty() {
         let _ = writeln!(o, "<h5>Evidence ({})</h5>", c.evidence.len());
         for e in &c.evidence {
-            evidence(o, e, sources);
+            evidence(o, e, None, sources);
         }
     }
     o.push_str("</details>\n</section>\n");
@@ -352,7 +354,7 @@ fn check(o: &mut String, c: &CheckReport, set: &RuleSet, sources: &mut Sources) 
 
 /// Why a failure does not fail the run, or what is new in it since the baseline.
 fn waiver(o: &mut String, c: &CheckReport) {
-    use crate::baseline::State;
+    use crate::finding::State;
     if c.suppressed {
         let why: Vec<String> = c.suppression_reasons().iter().map(|r| esc(r)).collect();
         let _ = writeln!(
@@ -364,20 +366,62 @@ fn waiver(o: &mut String, c: &CheckReport) {
     }
     let text = match c.baseline {
         Some(State::Unchanged) => {
-            "<strong>In the baseline</strong>: every failing location was known; it does not fail the run."
+            "<strong>In the baseline</strong>: every finding was known; it does not fail the run."
         }
-        Some(State::Updated) => "<strong>New evidence</strong> since the baseline.",
+        Some(State::Updated) => "<strong>New findings</strong> since the baseline.",
         Some(State::New) => "<strong>New</strong> since the baseline.",
         None => return,
     };
     let _ = writeln!(o, "<p class=\"waiver\">{text}</p>");
 }
 
-/// One evidence location: its path and line, a suppression, and the source around it.
-fn evidence(o: &mut String, e: &Evidence, sources: &mut Sources) {
+/// Findings shown per check on the page (the JSON and SARIF reports list them all).
+const MAX_FINDINGS: usize = 50;
+
+/// A failing check's findings: each primary line with the source around it, then its
+/// context lines by role.
+fn findings(o: &mut String, c: &CheckReport, sources: &mut Sources) {
+    let _ = writeln!(o, "<h5>Findings ({})</h5>", c.findings.len());
+    for f in c.findings.iter().take(MAX_FINDINGS) {
+        let Some(p) = f.primary() else { continue };
+        evidence(o, p, f.suppressed.as_deref(), sources);
+        if f.baseline == Some(crate::finding::State::New) {
+            o.push_str("<p class=\"waiver\"><strong>New</strong> since the baseline.</p>\n");
+        }
+        if f.evidence.len() > 1 {
+            o.push_str("<ul class=\"context\">\n");
+            for e in &f.evidence[1..] {
+                let _ = writeln!(
+                    o,
+                    "<li><span class=\"badge\">{}</span> {}:{}</li>",
+                    e.role.as_str(),
+                    esc(&e.loc.path),
+                    e.loc.line
+                );
+            }
+            o.push_str("</ul>\n");
+        }
+    }
+    if c.findings.len() > MAX_FINDINGS {
+        let _ = writeln!(
+            o,
+            "<p>{} more findings: see the JSON or SARIF report.</p>",
+            c.findings.len() - MAX_FINDINGS
+        );
+    }
+}
+
+/// One evidence location: its path, line and role, a suppression, and the source around it.
+fn evidence(o: &mut String, e: &Evidence, suppressed: Option<&str>, sources: &mut Sources) {
     let l = &e.loc;
-    let _ = write!(o, "<figure>\n<figcaption>{}:{}", esc(&l.path), l.line);
-    if let Some(why) = &e.suppressed {
+    let _ = write!(
+        o,
+        "<figure>\n<figcaption>{}:{} <span class=\"badge\">{}</span>",
+        esc(&l.path),
+        l.line,
+        e.role.as_str()
+    );
+    if let Some(why) = suppressed {
         let _ = write!(
             o,
             " <span class=\"badge v-waived\">suppressed</span> {}",
@@ -465,6 +509,7 @@ fn problems(o: &mut String, report: &Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::{Finding, Role};
     use crate::source::Location;
 
     const EVIL: &str = "<script>alert(1)</script></textarea><img src=x onerror=alert(2)> \"q\" 'a'";
@@ -487,34 +532,44 @@ mod tests {
             severity: Severity::High,
             verdict: Verdict::Fail,
             detail: EVIL.into(),
-            evidence: vec![
-                Evidence {
-                    loc: Location {
-                        path: "evil.ts".into(),
-                        line: 2,
-                        column: 1,
-                        end_line: 2,
-                        snippet: String::new(),
-                    },
+            evidence: vec![],
+            findings: vec![
+                Finding {
                     fingerprint: String::new(),
+                    evidence: vec![Evidence {
+                        loc: Location {
+                            path: "evil.ts".into(),
+                            line: 2,
+                            column: 1,
+                            end_line: 2,
+                            snippet: String::new(),
+                        },
+                        role: Role::Primary,
+                    }],
                     suppressed: Some(EVIL.into()),
+                    baseline: None,
                 },
-                Evidence {
-                    loc: Location {
-                        path: EVIL.into(),
-                        line: 1,
-                        column: 1,
-                        end_line: 1,
-                        snippet: EVIL.into(),
-                    },
+                Finding {
                     fingerprint: String::new(),
-                    suppressed: None,
+                    evidence: vec![Evidence {
+                        loc: Location {
+                            path: EVIL.into(),
+                            line: 1,
+                            column: 1,
+                            end_line: 1,
+                            snippet: EVIL.into(),
+                        },
+                        role: Role::Primary,
+                    }],
+                    suppressed: Some("x".into()),
+                    baseline: None,
                 },
             ],
             references: vec![EVIL.into()],
             remediation: EVIL.into(),
             suppressed: true,
             baseline: None,
+            fixed: vec![],
         };
         report.checks = vec![c];
         report.errors = vec![super::super::Diagnostic::warning(EVIL, EVIL)];
