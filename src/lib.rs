@@ -1,5 +1,6 @@
 //! booking-audit: audits booking codebases for the 22 booking-flow checks.
 
+pub mod audit;
 pub mod baseline;
 pub mod catalogue;
 pub mod cli;
@@ -23,6 +24,8 @@ pub mod timing;
 pub mod walk;
 
 use std::path::Path;
+
+pub use audit::{Audit, Options, audit};
 
 pub struct AuditOptions<'a> {
     pub include: Vec<walk::glob_lite::Glob>,
@@ -83,8 +86,9 @@ pub fn parse_only(root: &Path, opts: &AuditOptions, visit: bool) -> ParseStats {
     }
 }
 
-/// Audits a repository: walk, parse and extract, build the model, decide every check.
-pub fn audit(
+/// The engine alone: walk, parse and extract, build the model, decide every check with these
+/// rules. No config, suppression or baseline: [`audit`] applies those, as the binary does.
+pub fn analyse(
     root: &Path,
     rules: &rules::RuleSet,
     opts: &AuditOptions,
