@@ -27,7 +27,8 @@ pub struct Options {
     pub exclude: Vec<String>,
     /// A baseline file: only findings it lacks fail the run.
     pub baseline: Option<PathBuf>,
-    /// A git revision of the repository whose findings make the baseline (see `gitbase`).
+    /// A git revision of the repository whose findings make the baseline (see `gitbase`):
+    /// only findings new since it fail the run. Takes the place of `baseline`.
     pub baseline_ref: Option<String>,
     /// The root as reports name it; None: the path as given.
     pub display_root: Option<String>,
@@ -65,8 +66,9 @@ pub fn load_rules(dir: Option<&Path>) -> miette::Result<RuleSet> {
 
 /// Audits the repository at `path` as `booking-audit PATH` does. Errors: rules or config
 /// that do not load, a path that is not a directory, nothing to audit (no TypeScript,
-/// JavaScript, Prisma or SQL file), a baseline that cannot be read or made. Runs on the
-/// caller's rayon pool.
+/// JavaScript, Prisma or SQL file), a baseline file that cannot be read, a `baseline_ref`
+/// that is not a commit of the git repository holding `path`. Runs on the caller's rayon
+/// pool.
 pub fn audit(path: &Path, opts: &Options) -> miette::Result<Audit> {
     let mut set = load_rules(opts.rules.as_deref())?;
     let meta = std::fs::metadata(path).map_err(|e| miette::miette!("{}: {e}", path.display()))?;
@@ -83,7 +85,13 @@ pub fn audit(path: &Path, opts: &Options) -> miette::Result<Audit> {
     let known = suppress::known_ids(&set);
     config::select(&mut set, &opts.only, &opts.skip)?;
     config.apply(&mut set);
-    let baseline = opts.baseline.as_deref().map(Baseline::read).transpose()?;
+    let mut baseline = opts.baseline.as_deref().map(Baseline::read).transpose()?;
+    // The revision's tree is read before the audit, so a bad revision fails fast.
+    let base_tree = opts
+        .baseline_ref
+        .as_deref()
+        .map(|rev| crate::gitbase::tree_at(path, rev))
+        .transpose()?;
     let display = opts
         .display_root
         .clone()
@@ -111,6 +119,14 @@ pub fn audit(path: &Path, opts: &Options) -> miette::Result<Audit> {
     }
     let found = suppress::scan(path, model.files.iter().map(|f| &*f.rel));
     report.suppressions = suppress::apply(&mut report.checks, found, &known);
+    drop(model);
+    if let Some(tree) = &base_tree {
+        // Audited with today's rules and config, so its fingerprints compare with today's.
+        let (mut then, model) = crate::analyse(tree.path(), &set, &analysis);
+        let found = suppress::scan(tree.path(), model.files.iter().map(|f| &*f.rel));
+        suppress::apply(&mut then.checks, found, &known);
+        baseline = Some(Baseline::of(&then.checks));
+    }
     if let Some(b) = &baseline {
         b.apply(&mut report.checks);
     }

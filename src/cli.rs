@@ -52,9 +52,13 @@ pub struct AuditArgs {
     /// Do not run these checks (ids or categories; repeat or separate with commas).
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub skip: Vec<String>,
-    /// Fail only on failing checks or evidence that this baseline file does not record.
+    /// Fail only on findings that this baseline file does not record.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Fail only on findings new since this git revision (e.g. origin/main): its tree is read
+    /// from git into a temporary directory and audited as the baseline.
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    pub baseline_ref: Option<String>,
     /// Record today's failures in FILE (a JSON baseline) and exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,

@@ -9,6 +9,7 @@ pub mod dump;
 pub mod engine;
 pub mod finding;
 pub mod fingerprint;
+pub mod gitbase;
 pub mod intern;
 pub mod lang;
 pub mod model;

@@ -714,7 +714,14 @@ fn github_action_wires_its_inputs_into_the_audit() {
     let action: Value = serde_saphyr::from_str(&text).expect("valid action.yml");
     assert_eq!(action["runs"]["using"], "composite");
     let inputs = action["inputs"].as_object().unwrap();
-    for i in ["path", "fail-on", "baseline", "config", "sarif-file"] {
+    for i in [
+        "path",
+        "fail-on",
+        "baseline",
+        "baseline-ref",
+        "config",
+        "sarif-file",
+    ] {
         assert!(inputs.contains_key(i), "input {i}");
     }
     let steps = action_steps(&action);
@@ -804,6 +811,14 @@ fn github_action_wires_its_inputs_into_the_audit() {
     assert_eq!(w.status.code(), Some(0));
     let o = run_step(&[("path", path), ("baseline", baseline.to_str().unwrap())]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // baseline-ref reaches the audit: the copy is no git repository.
+    let o = run_step(&[("path", path), ("baseline-ref", "origin/main")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--baseline-ref origin/main"),
+        "{}",
+        stderr(&o)
+    );
     // config: a config that does not load fails the step with exit 2.
     let cfg = work.path().join("bad.yml");
     std::fs::write(&cfg, "checks:\n  no-such-check: off\n").unwrap();

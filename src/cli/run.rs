@@ -35,7 +35,7 @@ fn options(args: &AuditArgs) -> crate::Options {
         include: args.include.clone(),
         exclude: args.exclude.clone(),
         baseline: args.baseline.clone(),
-        baseline_ref: None,
+        baseline_ref: args.baseline_ref.clone(),
         display_root: None,
     }
 }
