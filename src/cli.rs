@@ -1,12 +1,10 @@
 //! Command line: `booking-audit [PATH]`, `list`, `explain <id>`; exit codes 0/1/2.
 
-use crate::baseline::Baseline;
-use crate::config::{self, Config};
-use crate::report::{self, FailOn};
+use crate::config;
+use crate::report::FailOn;
 use crate::rules::{self, RuleSet};
-use crate::suppress;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// The exit codes, at the end of `--help` (the README's table says the same).
@@ -54,9 +52,13 @@ pub struct AuditArgs {
     /// Do not run these checks (ids or categories; repeat or separate with commas).
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub skip: Vec<String>,
-    /// Fail only on failing checks or evidence that this baseline file does not record.
+    /// Fail only on findings that this baseline file does not record.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Fail only on findings new since this git revision (e.g. origin/main): its tree is read
+    /// from git into a temporary directory and audited as the baseline.
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    pub baseline_ref: Option<String>,
     /// Record today's failures in FILE (a JSON baseline) and exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
@@ -282,7 +284,7 @@ pub fn main() -> i32 {
 }
 
 fn load_rules(dir: Option<&PathBuf>) -> miette::Result<RuleSet> {
-    crate::timing::phase("rules", || rules::load(dir.map(|p| p.as_path())))
+    crate::audit::load_rules(dir.map(|p| p.as_path()))
 }
 
 pub fn run(cli: Cli) -> miette::Result<i32> {
@@ -328,7 +330,7 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
                 exclude: vec![],
                 display_root: &path.to_string_lossy(),
             };
-            let (_, model) = crate::audit(&path, &set, &opts);
+            let (_, model) = crate::analyse(&path, &set, &opts);
             let _ = write!(out, "{}", debug_dump(&set, &model, show));
             Ok(0)
         }
@@ -344,7 +346,7 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
         }
         None => {
             unknown_command(&cli.audit.path)?;
-            audit(cli.audit, &mut out)
+            run::audit(cli.audit, &mut out)
         }
     }
 }
@@ -398,166 +400,7 @@ pub fn list(set: &RuleSet, facts: bool, format: ListFormat) -> String {
     o
 }
 
-fn globs(list: &[String]) -> miette::Result<Vec<crate::walk::glob_lite::Glob>> {
-    list.iter()
-        .map(|g| {
-            crate::walk::glob_lite::Glob::new(g)
-                .map_err(|e| miette::miette!("invalid glob `{g}`: {e}"))
-        })
-        .collect()
-}
-
-/// The benchmark's baseline (hidden `--parse-only`): walk, read and parse, nothing else.
-fn parse_only(args: &AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| miette::miette!("thread pool: {e}"))?;
-    let opts = crate::AuditOptions {
-        include: globs(&args.include)?,
-        exclude: globs(&args.exclude)?,
-        display_root: "",
-    };
-    let stats = pool.install(|| crate::parse_only(&args.path, &opts, args.visit_trees));
-    let _ = writeln!(out, "files {} bytes {}", stats.files, stats.bytes);
-    if args.visit_trees {
-        let _ = writeln!(out, "nodes {}", stats.nodes);
-    }
-    Ok(0)
-}
-
-fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
-    if args.parse_only {
-        return parse_only(&args, out);
-    }
-    let threads = args.threads.unwrap_or(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| miette::miette!("thread pool: {e}"))?;
-    let mut set = pool.install(|| load_rules(args.rules.as_ref()))?;
-    let meta = std::fs::metadata(&args.path)
-        .map_err(|e| miette::miette!("{}: {e}", args.path.display()))?;
-    if !meta.is_dir() {
-        miette::bail!(
-            help = "pass the repository's root directory",
-            "{}: not a directory",
-            args.path.display()
-        );
-    }
-    let config = Config::load(args.config.as_deref(), &args.path, &set)?;
-    let known = suppress::known_ids(&set);
-    config::select(&mut set, &args.only, &args.skip)?;
-    config.apply(&mut set);
-    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
-    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Low);
-    let display = args.path.to_string_lossy().to_string();
-    let include = [config.include.as_slice(), &args.include].concat();
-    let exclude = [config.exclude.as_slice(), &args.exclude].concat();
-    let opts = crate::AuditOptions {
-        include: globs(&include)?,
-        exclude: globs(&exclude)?,
-        display_root: &display,
-    };
-    let progress = crate::progress::start(&display, crate::progress::wanted(args.quiet));
-    let (report, model) = pool.install(|| {
-        let (mut report, model) = crate::audit(&args.path, &set, &opts);
-        let found = suppress::scan(&args.path, model.files.iter().map(|f| &*f.rel));
-        suppress::apply(&mut report, found, &known);
-        if let Some(b) = &baseline {
-            b.apply(&mut report);
-        }
-        report.summarize();
-        (report, model)
-    });
-    drop(progress);
-    if !model
-        .files
-        .iter()
-        .any(|f| f.lang != crate::lang::Lang::Manifest)
-    {
-        miette::bail!(
-            help = "booking-audit reads TypeScript and JavaScript (.ts .tsx .js .jsx .mjs .cjs), \
-                    Prisma and SQL files, honouring .gitignore, --include and --exclude; \
-                    pass the repository's root directory",
-            "{}: nothing to audit: no TypeScript, JavaScript, Prisma or SQL file found",
-            args.path.display()
-        );
-    }
-    // The process ends after the report: freeing the model and the rules, node by node, would
-    // only cost time (a few milliseconds of a small repository's run).
-    std::mem::forget(model);
-    let tty = std::io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        // The colour goes where the report goes: never into a file.
-        ColorChoice::Auto => tty && args.output.is_none() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let style = report::text::Style {
-        color,
-        // Wrapped to the terminal only when the report is read there: piped or written to a
-        // file, lines stay whole.
-        width: (tty && args.output.is_none())
-            .then(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
-            .flatten(),
-    };
-    let text = match args.format {
-        Format::Json => report::json::render(&report),
-        Format::Sarif => report::sarif::render(&report, &set),
-        Format::Github => report::github::render(&report),
-        Format::Markdown => report::markdown::render(&report, fail_on),
-        Format::Junit => report::junit::render(&report),
-        Format::Html => report::html::render(
-            &report,
-            &set,
-            &report::html::Page {
-                root: &args.path,
-                date: args.html_date.as_deref(),
-            },
-        ),
-        Format::Text if args.quiet && args.output.is_none() => quiet(&report, &style),
-        Format::Text => report::text::render(&report, &style),
-    };
-    match &args.output {
-        Some(file) => {
-            std::fs::write(file, text.as_bytes())
-                .map_err(|e| miette::miette!("--output {}: {e}", file.display()))?;
-            let summary = report::text::Style {
-                color: matches!(args.color, ColorChoice::Always)
-                    || (matches!(args.color, ColorChoice::Auto)
-                        && tty
-                        && std::env::var_os("NO_COLOR").is_none()),
-                width: None,
-            };
-            let _ = out.write_all(quiet(&report, &summary).as_bytes());
-        }
-        None => {
-            let _ = out.write_all(text.as_bytes());
-        }
-    }
-    let _ = out.flush();
-    if let Some(path) = &args.write_baseline {
-        let b = Baseline::of(&report);
-        b.write(path)?;
-        if !args.quiet {
-            eprintln!(
-                "booking-audit: wrote {} failing checks to {}",
-                b.failures.len(),
-                path.display()
-            );
-        }
-        return Ok(0);
-    }
-    let code = if report.failed(fail_on) || (args.require_booking_code && report.no_booking_code())
-    {
-        1
-    } else {
-        0
-    };
-    std::mem::forget(set);
-    Ok(code)
-}
+mod run;
 
 /// `booking-audit init`: writes [`starter_config`] to `.booking-audit.yml` in the current
 /// directory, never over an existing config (of either name).
@@ -633,15 +476,6 @@ pub fn starter_config(set: &RuleSet) -> String {
         kinds.join(", ")
     ));
     o
-}
-
-/// The short text report: the notes and the summary line.
-fn quiet(report: &report::Report, style: &report::text::Style) -> String {
-    format!(
-        "{}{}\n",
-        report::text::notes(report, style),
-        report::text::summary_line(report)
-    )
 }
 
 pub fn explain(set: &RuleSet, c: &rules::Check) -> String {

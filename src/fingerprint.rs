@@ -1,9 +1,10 @@
 //! Stable identities for evidence: a hash of the check id, the root-relative path, the trimmed
 //! text of the evidence line and its occurrence among identical lines of that file. The line
 //! number is left out, so inserting or moving unrelated lines keeps every fingerprint. SARIF's
-//! `partialFingerprints` and baselines both use it.
+//! `partialFingerprints` and baselines both use it. A finding's fingerprint hashes its primary
+//! location and its flow's root, so two flows failing at one shared line stay two findings.
 
-use crate::report::Report;
+use crate::finding::{CheckReport, Role};
 use crate::source::{Location, SourceText, Sources};
 
 /// FNV-1a, 64 bits: a fixed, documented function, so fingerprints are the same across builds,
@@ -22,8 +23,9 @@ fn fnv1a(parts: &[&str]) -> u64 {
     h
 }
 
-/// The fingerprint of one evidence location of a check.
-pub fn of(check_id: &str, loc: &Location, src: Option<&SourceText>) -> String {
+/// The parts of a location that identify it: path, trimmed line text, and its occurrence
+/// among identical lines of the file.
+fn parts(loc: &Location, src: Option<&SourceText>) -> [String; 3] {
     let (text, occurrence) = match src {
         Some(s) if loc.line >= 1 && s.line_count() >= loc.line => {
             let text = s.line(loc.line).trim();
@@ -32,11 +34,32 @@ pub fn of(check_id: &str, loc: &Location, src: Option<&SourceText>) -> String {
         }
         _ => (loc.snippet.lines().next().unwrap_or("").to_string(), 0),
     };
-    let occurrence = occurrence.to_string();
+    [loc.path.to_string(), text, occurrence.to_string()]
+}
+
+/// The fingerprint of one location of a check.
+pub fn of(check_id: &str, loc: &Location, src: Option<&SourceText>) -> String {
+    let [path, text, occurrence] = parts(loc, src);
     format!(
         "{:016x}",
-        fnv1a(&["v1", check_id, &loc.path, &text, &occurrence])
+        fnv1a(&["v1", check_id, &path, &text, &occurrence])
     )
+}
+
+/// The fingerprint of a finding: its primary location and, when it has one, its flow's root.
+pub fn of_finding(
+    check_id: &str,
+    primary: &Location,
+    root: Option<&Location>,
+    sources: &mut Sources,
+) -> String {
+    let mut all = vec!["v2".to_string(), check_id.to_string()];
+    all.extend(parts(primary, sources.get(&primary.path)));
+    if let Some(r) = root {
+        all.extend(parts(r, sources.get(&r.path)));
+    }
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    format!("{:016x}", fnv1a(&refs))
 }
 
 /// The fingerprint of a failing check that quotes no evidence.
@@ -44,12 +67,21 @@ pub fn of_check(check_id: &str) -> String {
     format!("{:016x}", fnv1a(&["v1", check_id]))
 }
 
-/// Fills in the fingerprint of every evidence location in the report.
-pub fn assign(report: &mut Report, sources: &mut Sources) {
-    for c in &mut report.checks {
-        for e in &mut c.evidence {
-            e.fingerprint = of(&c.id, &e.loc, sources.get(&e.loc.path));
+/// Fills in the fingerprint of every finding; of two findings with one fingerprint (two
+/// flows of one root), the second is dropped.
+pub fn assign(checks: &mut [CheckReport], sources: &mut Sources) {
+    for c in checks {
+        for f in &mut c.findings {
+            f.fingerprint = match f.evidence.first() {
+                None => of_check(&c.id),
+                Some(p) => {
+                    let root = f.evidence.iter().find(|e| e.role == Role::FlowRoot);
+                    of_finding(&c.id, &p.loc, root.map(|e| &e.loc), sources)
+                }
+            };
         }
+        let mut seen = std::collections::BTreeSet::new();
+        c.findings.retain(|f| seen.insert(f.fingerprint.clone()));
     }
 }
 

@@ -1,12 +1,15 @@
 //! booking-audit: audits booking codebases for the 22 booking-flow checks.
 
+pub mod audit;
 pub mod baseline;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod dump;
 pub mod engine;
+pub mod finding;
 pub mod fingerprint;
+pub mod gitbase;
 pub mod intern;
 pub mod lang;
 pub mod model;
@@ -22,6 +25,8 @@ pub mod timing;
 pub mod walk;
 
 use std::path::Path;
+
+pub use audit::{Audit, Options, audit};
 
 pub struct AuditOptions<'a> {
     pub include: Vec<walk::glob_lite::Glob>,
@@ -82,8 +87,9 @@ pub fn parse_only(root: &Path, opts: &AuditOptions, visit: bool) -> ParseStats {
     }
 }
 
-/// Audits a repository: walk, parse and extract, build the model, decide every check.
-pub fn audit(
+/// The engine alone: walk, parse and extract, build the model, decide every check with these
+/// rules. No config, suppression or baseline: [`audit`] applies those, as the binary does.
+pub fn analyse(
     root: &Path,
     rules: &rules::RuleSet,
     opts: &AuditOptions,
@@ -109,6 +115,6 @@ pub fn audit(
     }
     let mut sources = source::Sources::new(root);
     report::quote(&mut report, &mut sources);
-    fingerprint::assign(&mut report, &mut sources);
+    fingerprint::assign(&mut report.checks, &mut sources);
     (report, model)
 }

@@ -1,9 +1,11 @@
-//! Inline suppressions: `// booking-audit-ignore <check-id>: <reason>` on an evidence line or
-//! the line above it. The reason is required; a failing check whose every failing location is
-//! suppressed is reported as suppressed and does not fail the run. Every comment found is
+//! Inline suppressions: `// booking-audit-ignore <check-id>: <reason>` on a finding's primary
+//! line or its flow's root line, or the line above either. The reason is required; a failing
+//! check whose every finding is suppressed is reported as suppressed and does not fail the
+//! run. A comment on a guard or context line suppresses nothing: that line is shared by other
+//! findings, such as a new unguarded flow. Every comment found is
 //! reported with what became of it, so unused and unexplained ones can be cleaned up.
 
-use crate::report::Report;
+use crate::finding::{CheckReport, Role};
 use crate::rules::RuleSet;
 use crate::rules::spec::Verdict;
 use rayon::prelude::*;
@@ -178,29 +180,39 @@ pub fn scan<'a>(root: &Path, files: impl Iterator<Item = &'a str>) -> Vec<Suppre
     found
 }
 
-/// Marks suppressed evidence and checks, and records every suppression's status.
-pub fn apply(report: &mut Report, found: Vec<Suppression>, known: &BTreeMap<String, String>) {
+/// Marks suppressed findings and checks, and returns every suppression comment with its status.
+pub fn apply(
+    checks: &mut [CheckReport],
+    found: Vec<Suppression>,
+    known: &BTreeMap<String, String>,
+) -> Vec<SuppressionReport> {
     let mut used = vec![false; found.len()];
-    for c in &mut report.checks {
+    for c in checks.iter_mut() {
         if c.verdict != Verdict::Fail {
             continue;
         }
-        for e in &mut c.evidence {
-            let hit = found.iter().enumerate().find(|(_, s)| {
-                *s.path == *e.loc.path
-                    && (s.line == e.loc.line || s.line + 1 == e.loc.line)
-                    && s.reason.is_some()
-                    && known.get(&s.check) == Some(&c.id)
+        for f in &mut c.findings {
+            let lines = f
+                .evidence
+                .iter()
+                .filter(|e| matches!(e.role, Role::Primary | Role::FlowRoot));
+            let hit = lines.flat_map(|e| {
+                found.iter().enumerate().filter(|(_, s)| {
+                    *s.path == *e.loc.path
+                        && (s.line == e.loc.line || s.line + 1 == e.loc.line)
+                        && s.reason.is_some()
+                        && known.get(&s.check) == Some(&c.id)
+                })
             });
-            if let Some((i, s)) = hit {
+            if let Some((i, s)) = hit.min_by_key(|(i, _)| *i) {
                 used[i] = true;
-                e.suppressed = s.reason.clone();
+                f.suppressed = s.reason.clone();
             }
         }
-        c.suppressed = !c.evidence.is_empty() && c.evidence.iter().all(|e| e.suppressed.is_some());
+        c.suppressed = !c.findings.is_empty() && c.findings.iter().all(|f| f.suppressed.is_some());
     }
-    let ran: Vec<&str> = report.checks.iter().map(|c| c.id.as_str()).collect();
-    report.suppressions = found
+    let ran: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    found
         .into_iter()
         .zip(used)
         .map(|(s, used)| {
@@ -224,7 +236,7 @@ pub fn apply(report: &mut Report, found: Vec<Suppression>, known: &BTreeMap<Stri
                 suggestion,
             }
         })
-        .collect();
+        .collect()
 }
 
 #[cfg(test)]

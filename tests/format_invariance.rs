@@ -5,7 +5,7 @@
 //! its evidence must name the same files.
 
 use booking_audit::report::Report;
-use booking_audit::{AuditOptions, audit, rules};
+use booking_audit::{AuditOptions, analyse, rules};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +15,7 @@ fn run(root: &Path, set: &rules::RuleSet) -> Report {
         exclude: vec![],
         display_root: ".",
     };
-    audit(root, set, &opts).0
+    analyse(root, set, &opts).0
 }
 
 /// Fixture roots: directories holding a package.json, under fixtures/.

@@ -83,22 +83,48 @@ fn sarif_is_valid_and_has_what_code_scanning_needs() {
     }
 
     let results = runs[0]["results"].as_array().unwrap();
-    let failing: Vec<&serde_json::Value> =
-        checks.iter().filter(|c| c["verdict"] == "fail").collect();
-    assert_eq!(results.len(), failing.len(), "one result per failing check");
-    for (r, c) in results.iter().zip(&failing) {
+    // One result per finding (each failing flow its own alert), in check order.
+    let failing: Vec<(&serde_json::Value, &serde_json::Value)> = checks
+        .iter()
+        .filter(|c| c["verdict"] == "fail")
+        .flat_map(|c| {
+            c["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |f| (c, f))
+        })
+        .collect();
+    assert_eq!(results.len(), failing.len(), "one result per finding");
+    assert!(results.len() > checks.iter().filter(|c| c["verdict"] == "fail").count());
+    for (r, (c, f)) in results.iter().zip(&failing) {
         assert_eq!(r["ruleId"], c["id"]);
         let index = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], c["id"]);
         assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
         assert!(!r["message"]["text"].as_str().unwrap().is_empty());
-        let fp = r["partialFingerprints"]["bookingAudit/v1"]
+        let fp = r["partialFingerprints"]["bookingAudit/v2"]
             .as_str()
             .unwrap();
-        assert_eq!(fp, c["evidence"][0]["fingerprint"].as_str().unwrap());
+        assert_eq!(fp, f["fingerprint"].as_str().unwrap());
+        // The primary line is the location; the context lines are related locations whose
+        // message is their role.
+        let evidence = f["evidence"].as_array().unwrap();
+        assert_eq!(
+            r["locations"].as_array().unwrap().len(),
+            evidence.len().min(1)
+        );
+        let related = r["relatedLocations"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        assert_eq!(related.len(), evidence.len().saturating_sub(1));
+        for (l, e) in related.iter().zip(&evidence[1..]) {
+            assert_eq!(l["message"]["text"], e["role"]);
+            assert_eq!(l["physicalLocation"]["region"]["startLine"], e["line"]);
+        }
         let locations = r["locations"].as_array().unwrap();
-        assert_eq!(locations.len(), c["evidence"].as_array().unwrap().len());
-        for (l, e) in locations.iter().zip(c["evidence"].as_array().unwrap()) {
+        for (l, e) in locations.iter().chain(related).zip(evidence) {
             let p = &l["physicalLocation"];
             let uri = p["artifactLocation"]["uri"].as_str().unwrap();
             // Relative to the working directory (the repository root in CI), percent-encoded.
@@ -128,9 +154,10 @@ fn github_annotations() {
         .unwrap()
         .iter()
         .filter(|c| c["verdict"] == "fail");
-    // Every evidence line of every failing check is annotated.
+    // Every finding of every failing check is annotated at its primary line.
     for c in failing {
-        for e in c["evidence"].as_array().unwrap() {
+        for f in c["findings"].as_array().unwrap() {
+            let e = &f["evidence"][0];
             let at = format!(
                 "file=fixtures/demo/{},line={},",
                 e["path"].as_str().unwrap(),

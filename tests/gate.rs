@@ -2,25 +2,12 @@
 //! baselines and the pre-commit hook definition, on copies of the demo app.
 
 mod common;
-use common::{copy_fixture, dir_with, json, run, schema_errors, stderr, stdout, write};
+use common::{
+    audit, check, copy_fixture, dir_with, json, run, schema_errors, stderr, stdout, write,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn audit(root: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![root.to_str().unwrap(), "--format", "json"];
-    args.extend_from_slice(extra);
-    run(&args)
-}
-
-fn check<'a>(report: &'a Value, short_id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["short_id"] == short_id)
-        .unwrap_or_else(|| panic!("{short_id} not in the report"))
-}
 
 fn short_ids(report: &Value) -> Vec<String> {
     report["checks"]
@@ -31,16 +18,17 @@ fn short_ids(report: &Value) -> Vec<String> {
         .collect()
 }
 
-/// (check, path, fingerprint) -> line, for every evidence location.
+/// (check, path, fingerprint) -> line, for every finding's primary location.
 fn fingerprints(report: &Value) -> BTreeMap<(String, String, String), u64> {
     let mut out = BTreeMap::new();
     for c in report["checks"].as_array().unwrap() {
-        for e in c["evidence"].as_array().unwrap() {
+        for f in c["findings"].as_array().unwrap() {
+            let e = &f["evidence"][0];
             out.insert(
                 (
                     c["id"].as_str().unwrap().to_string(),
                     e["path"].as_str().unwrap().to_string(),
-                    e["fingerprint"].as_str().unwrap().to_string(),
+                    f["fingerprint"].as_str().unwrap().to_string(),
                 ),
                 e["line"].as_u64().unwrap(),
             );
@@ -84,7 +72,7 @@ fn fingerprints_survive_lines_inserted_above_the_evidence() {
         "same fingerprints"
     );
     let moved = fb.iter().filter(|(k, line)| fa[*k] == **line + 3).count();
-    assert!(moved > 5, "the evidence did move ({moved} locations)");
+    assert!(moved > 3, "the findings did move ({moved} locations)");
     let partial = |s: &Value| -> Vec<Value> {
         s["runs"][0]["results"]
             .as_array()
@@ -329,7 +317,7 @@ fn a_reasoned_suppression_waives_a_failure() {
     assert_eq!(c["verdict"], "fail");
     assert_eq!(c["suppressed"], true);
     assert_eq!(
-        c["evidence"][0]["suppressed"],
+        c["findings"][0]["suppressed"],
         "the client retries with the same PaymentIntent"
     );
     assert_eq!(r["summary"]["suppressed"], 1);
@@ -543,7 +531,7 @@ fn baseline_round_trip() {
     assert_eq!(check(&r, "conflict-check")["baseline"], "updated");
 
     // Not a baseline: exit 2.
-    std::fs::write(&file, "{\"version\": 1, \"tool\": \"booking-audit\"}").unwrap();
+    std::fs::write(&file, "{\"version\": 2, \"tool\": \"booking-audit\"}").unwrap();
     let o = audit(dir.path(), &["--baseline", f]);
     assert_eq!(o.status.code(), Some(2));
     let err = unwrapped(&stderr(&o));
@@ -726,7 +714,14 @@ fn github_action_wires_its_inputs_into_the_audit() {
     let action: Value = serde_saphyr::from_str(&text).expect("valid action.yml");
     assert_eq!(action["runs"]["using"], "composite");
     let inputs = action["inputs"].as_object().unwrap();
-    for i in ["path", "fail-on", "baseline", "config", "sarif-file"] {
+    for i in [
+        "path",
+        "fail-on",
+        "baseline",
+        "baseline-ref",
+        "config",
+        "sarif-file",
+    ] {
         assert!(inputs.contains_key(i), "input {i}");
     }
     let steps = action_steps(&action);
@@ -816,6 +811,14 @@ fn github_action_wires_its_inputs_into_the_audit() {
     assert_eq!(w.status.code(), Some(0));
     let o = run_step(&[("path", path), ("baseline", baseline.to_str().unwrap())]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // baseline-ref reaches the audit: the copy is no git repository.
+    let o = run_step(&[("path", path), ("baseline-ref", "origin/main")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--baseline-ref origin/main"),
+        "{}",
+        stderr(&o)
+    );
     // config: a config that does not load fails the step with exit 2.
     let cfg = work.path().join("bad.yml");
     std::fs::write(&cfg, "checks:\n  no-such-check: off\n").unwrap();

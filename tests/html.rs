@@ -55,7 +55,9 @@ fn demo_report_parses_and_holds_every_check_and_failing_evidence() {
         if c["verdict"] != "fail" {
             continue;
         }
-        for e in c["evidence"].as_array().unwrap() {
+        for f in c["findings"].as_array().unwrap() {
+            let e = &f["evidence"][0];
+            assert_eq!(e["role"], "primary");
             let at = format!("{}:{}", e["path"].as_str().unwrap(), e["line"]);
             assert!(text.contains(&at), "{short}: evidence {at} missing");
             for line in e["snippet"].as_str().unwrap().lines() {
@@ -66,7 +68,7 @@ fn demo_report_parses_and_holds_every_check_and_failing_evidence() {
             failing_evidence += 1;
         }
     }
-    assert!(failing_evidence > 10, "the demo fails with evidence");
+    assert!(failing_evidence > 10, "the demo fails with findings");
     // The evidence lines are marked in words as well as colour.
     assert!(doc.select(&sel("tr.hit")).count() >= failing_evidence);
     assert!(text.contains("(evidence)"));

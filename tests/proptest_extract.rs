@@ -152,7 +152,7 @@ fn audit(files: &[(String, Vec<u8>)]) {
         exclude: vec![],
         display_root: "repo",
     };
-    let (report, _) = booking_audit::audit(dir.path(), rules(), &opts);
+    let (report, _) = booking_audit::analyse(dir.path(), rules(), &opts);
     assert_eq!(report.checks.len(), rules().checks.len());
 }
 

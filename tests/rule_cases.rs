@@ -2,7 +2,7 @@
 //! verdict, the detail, and that pass and fail verdicts quote evidence.
 
 use booking_audit::rules::spec::Verdict;
-use booking_audit::{AuditOptions, audit, rules};
+use booking_audit::{AuditOptions, analyse, rules};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ fn run(root: &Path, set: &rules::RuleSet) -> booking_audit::report::Report {
         exclude: vec![],
         display_root: ".",
     };
-    audit(root, set, &opts).0
+    analyse(root, set, &opts).0
 }
 
 #[test]

@@ -1,13 +1,14 @@
 //! Evaluates the checks' conditions against the repository model. Generic operators only:
 //! every check's logic is in its YAML.
 
+mod findings;
 pub mod template;
 
+use crate::finding::{Evidence, Finding, Role};
 use crate::model::values::Values;
 use crate::model::{FactRec, RepoModel, Side};
 use crate::rules::RuleSet;
 use crate::rules::spec::*;
-use crate::source::Location;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -42,7 +43,9 @@ impl Found {
 pub struct CheckResult {
     pub verdict: Verdict,
     pub detail: String,
-    pub evidence: Vec<Location>,
+    pub evidence: Vec<Evidence>,
+    /// A failure's findings, fingerprints not yet assigned.
+    pub findings: Vec<Finding>,
 }
 
 pub struct Engine<'a> {
@@ -68,6 +71,7 @@ pub fn evaluate(model: &RepoModel, rules: &RuleSet) -> Vec<CheckResult> {
                     detail: "no booking domain found (no booking entity and no booking write)"
                         .into(),
                     evidence: vec![],
+                    findings: vec![],
                 };
                 return (skip, std::time::Duration::ZERO);
             }
@@ -130,13 +134,21 @@ impl<'a> Engine<'a> {
                         }
                     }
                 }
-                let mut evidence: Vec<Location> = Vec::new();
-                for l in items.iter().filter_map(|i| i.loc.as_ref()) {
+                let findings = if o.verdict == Verdict::Fail {
+                    self.findings(&found, &o.detail.value)
+                } else {
+                    vec![]
+                };
+                let mut evidence: Vec<Evidence> = Vec::new();
+                for (l, role) in items.iter().filter_map(|i| Some((i.loc.as_ref()?, i.role))) {
                     if !evidence
                         .iter()
-                        .any(|e| e.path == l.path && e.line == l.line)
+                        .any(|e| e.loc.path == l.path && e.loc.line == l.line)
                     {
-                        evidence.push(l.clone());
+                        evidence.push(Evidence {
+                            loc: l.clone(),
+                            role: findings::role_in(&findings, l, role),
+                        });
                     }
                 }
                 evidence.truncate(MAX_EVIDENCE);
@@ -144,6 +156,7 @@ impl<'a> Engine<'a> {
                     verdict: o.verdict,
                     detail,
                     evidence,
+                    findings,
                 };
             }
         }
@@ -213,6 +226,7 @@ impl<'a> Engine<'a> {
             label,
             loc: Some(f.loc.clone()),
             values: f.values.clone(),
+            ..Default::default()
         }
     }
 
@@ -392,6 +406,8 @@ impl<'a> Engine<'a> {
                             label: format!("{}.{}", e.name, f.name),
                             loc: Some(f.loc.clone()),
                             values: Arc::new(values),
+                            role: Role::Entity,
+                            flow: None,
                         });
                     }
                 }
@@ -405,6 +421,8 @@ impl<'a> Engine<'a> {
                             label: crate::source::shorten(c.text.lines().next().unwrap_or(""), 80),
                             loc: Some(c.loc.clone()),
                             values: Arc::new(values),
+                            role: Role::Entity,
+                            flow: None,
                         });
                     }
                 }
@@ -425,6 +443,8 @@ impl<'a> Engine<'a> {
                     label: e.name.clone(),
                     loc,
                     values: Arc::new(values),
+                    role: Role::Entity,
+                    flow: None,
                 });
             }
         }
@@ -471,6 +491,8 @@ impl<'a> Engine<'a> {
             label,
             loc: Some(u.loc.clone()),
             values: Arc::new(values),
+            role: Role::FlowRoot,
+            flow: Some(fi),
         }
     }
 
@@ -498,7 +520,8 @@ impl<'a> Engine<'a> {
             {
                 continue;
             }
-            let f = self.flow(fi, &q.satisfies, 0);
+            let mut f = self.flow(fi, &q.satisfies, 0);
+            findings::tag_flow(&mut f, fi);
             out.merge_binds(&f);
             let label = self.flow_label(fi);
             // Only the first MAX_EVIDENCE * 2 items are shown: collecting every flow's made
@@ -705,11 +728,15 @@ impl<'a> Engine<'a> {
                         .iter()
                         .map(|(_, e)| self.fact_item(&self.model.facts[e.fact]))
                         .collect();
+                    // The `first` side exists but does not come first: a guard, too late.
                     out.evidence = then_items
                         .iter()
                         .take(2)
-                        .chain(first_items.iter().take(1))
                         .cloned()
+                        .chain(first_items.iter().take(1).map(|i| Item {
+                            role: Role::Guard,
+                            ..i.clone()
+                        }))
                         .collect();
                     self.bind(
                         &mut out,

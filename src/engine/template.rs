@@ -1,5 +1,6 @@
 //! Detail lines: `{name}` and `{name.attr}` placeholders filled from a condition's bindings.
 
+use crate::finding::Role;
 use crate::model::values::Values;
 use crate::source::Location;
 use std::collections::BTreeMap;
@@ -11,6 +12,11 @@ pub struct Item {
     pub loc: Option<Location>,
     /// Shared with the fact it quotes: items are cloned into every binding they belong to.
     pub values: Arc<Values>,
+    /// What the item is to a finding (an entity, a flow's root; other items are related
+    /// until a finding makes one primary).
+    pub role: Role,
+    /// The flow the item was found in, when a flow quantifier found it.
+    pub flow: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default)]

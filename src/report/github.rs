@@ -1,5 +1,5 @@
-//! `--format github`: GitHub Actions workflow commands. Each open failure annotates its
-//! evidence lines (most severe checks first: GitHub keeps only the first few annotations of
+//! `--format github`: GitHub Actions workflow commands. Each open finding annotates its
+//! primary line, naming its context lines and their roles (most severe checks first: GitHub keeps only the first few annotations of
 //! a step), suppression problems become warnings, and a closing line gives the counts.
 
 use super::{CheckReport, Report, level};
@@ -26,7 +26,10 @@ fn command(level: &str) -> &'static str {
 }
 
 fn annotate(out: &mut String, prefix: &str, c: &CheckReport) {
-    let open: Vec<_> = c.open_evidence().collect();
+    let open: Vec<_> = c
+        .open_findings()
+        .filter(|f| f.primary().is_some())
+        .collect();
     let title = property(&format!(
         "booking-audit {} [{}]",
         c.short_id,
@@ -38,13 +41,22 @@ fn annotate(out: &mut String, prefix: &str, c: &CheckReport) {
         let _ = writeln!(out, "::{cmd} title={title}::{}", data(&message));
         return;
     }
-    for (i, e) in open.iter().enumerate() {
-        let l = &e.loc;
-        let text = if i == 0 {
+    for (i, f) in open.iter().enumerate() {
+        let Some(l) = f.primary().map(|e| &e.loc) else {
+            continue;
+        };
+        let mut text = if i == 0 {
             message.clone()
         } else {
-            format!("{} (evidence {} of {})", c.title, i + 1, open.len())
+            format!("{} (finding {} of {})", c.title, i + 1, open.len())
         };
+        let context: Vec<String> = f.evidence[1..]
+            .iter()
+            .map(|e| format!("{} {prefix}{}:{}", e.role.as_str(), e.loc.path, e.loc.line))
+            .collect();
+        if !context.is_empty() {
+            text.push_str(&format!(" [{}]", context.join("; ")));
+        }
         let _ = writeln!(
             out,
             "::{cmd} file={},line={},endLine={},col={},title={title}::{}",

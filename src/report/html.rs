@@ -5,18 +5,18 @@
 //! Every text from the report or the scanned files is escaped. Without `--html-date` the page
 //! holds no timestamp, so two runs on the same input give the same bytes.
 
-use super::{CheckReport, Evidence, Level, Report};
+use super::{CheckReport, Level, Report};
 use crate::rules::RuleSet;
 use crate::rules::spec::{Severity, Verdict};
-use crate::source::{Sources, shorten};
+use crate::source::Sources;
 use std::fmt::Write;
 use std::path::Path;
 
 const CSS: &str = include_str!("html/page.css");
 const JS: &str = include_str!("html/page.js");
 
-/// Lines of source shown before and after an evidence location.
-const CONTEXT: usize = 3;
+mod evidence;
+use evidence::{evidence, findings};
 
 const SEVERITIES: [Severity; 5] = [
     Severity::Critical,
@@ -69,7 +69,7 @@ fn anchor(c: &CheckReport) -> String {
 
 /// The verdict as words and an icon (colour is never the only signal), and its CSS class.
 fn verdict_badge(c: &CheckReport) -> String {
-    use crate::baseline::State;
+    use crate::finding::State;
     let (class, icon, word) = match c.verdict {
         Verdict::Pass => ("v-pass", "\u{2713}", "PASS".to_string()),
         Verdict::Skip => ("v-skip", "\u{2013}", "SKIP".to_string()),
@@ -341,10 +341,12 @@ fn check(o: &mut String, c: &CheckReport, set: &RuleSet, sources: &mut Sources) 
         let refs: Vec<String> = c.references.iter().map(|r| esc(r)).collect();
         let _ = writeln!(o, "<p>References: {}</p>", refs.join(", "));
     }
-    if !c.evidence.is_empty() {
+    if c.verdict == Verdict::Fail {
+        findings(o, c, sources);
+    } else if !c.evidence.is_empty() {
         let _ = writeln!(o, "<h5>Evidence ({})</h5>", c.evidence.len());
         for e in &c.evidence {
-            evidence(o, e, sources);
+            evidence(o, e, None, sources);
         }
     }
     o.push_str("</details>\n</section>\n");
@@ -352,7 +354,7 @@ fn check(o: &mut String, c: &CheckReport, set: &RuleSet, sources: &mut Sources) 
 
 /// Why a failure does not fail the run, or what is new in it since the baseline.
 fn waiver(o: &mut String, c: &CheckReport) {
-    use crate::baseline::State;
+    use crate::finding::State;
     if c.suppressed {
         let why: Vec<String> = c.suppression_reasons().iter().map(|r| esc(r)).collect();
         let _ = writeln!(
@@ -364,63 +366,13 @@ fn waiver(o: &mut String, c: &CheckReport) {
     }
     let text = match c.baseline {
         Some(State::Unchanged) => {
-            "<strong>In the baseline</strong>: every failing location was known; it does not fail the run."
+            "<strong>In the baseline</strong>: every finding was known; it does not fail the run."
         }
-        Some(State::Updated) => "<strong>New evidence</strong> since the baseline.",
+        Some(State::Updated) => "<strong>New findings</strong> since the baseline.",
         Some(State::New) => "<strong>New</strong> since the baseline.",
         None => return,
     };
     let _ = writeln!(o, "<p class=\"waiver\">{text}</p>");
-}
-
-/// One evidence location: its path and line, a suppression, and the source around it.
-fn evidence(o: &mut String, e: &Evidence, sources: &mut Sources) {
-    let l = &e.loc;
-    let _ = write!(o, "<figure>\n<figcaption>{}:{}", esc(&l.path), l.line);
-    if let Some(why) = &e.suppressed {
-        let _ = write!(
-            o,
-            " <span class=\"badge v-waived\">suppressed</span> {}",
-            esc(why)
-        );
-    }
-    o.push_str("</figcaption>\n<table class=\"src\"><tbody>\n");
-    let hi_end = l.end_line.max(l.line).min(l.line + 2);
-    match sources
-        .get(&l.path)
-        .filter(|s| l.line >= 1 && s.line_count() >= l.line)
-    {
-        Some(src) => {
-            let first = l.line.saturating_sub(CONTEXT).max(1);
-            let last = (hi_end + CONTEXT).min(src.line_count());
-            for n in first..=last {
-                let text = src.line(n);
-                if n == last && n > hi_end && text.is_empty() {
-                    continue;
-                }
-                source_line(o, n, text, (l.line..=hi_end).contains(&n));
-            }
-        }
-        // The file is gone or unreadable now: the quoted snippet only.
-        None => {
-            for (i, text) in l.snippet.lines().enumerate() {
-                source_line(o, l.line + i, text, true);
-            }
-        }
-    }
-    o.push_str("</tbody></table>\n</figure>\n");
-}
-
-fn source_line(o: &mut String, n: usize, text: &str, hit: bool) {
-    let text = esc(&shorten(text, 240));
-    if hit {
-        let _ = writeln!(
-            o,
-            "<tr class=\"hit\"><th scope=\"row\"><span aria-hidden=\"true\">&#9656; </span>{n}<span class=\"vh\"> (evidence)</span></th><td>{text}</td></tr>"
-        );
-    } else {
-        let _ = writeln!(o, "<tr><th scope=\"row\">{n}</th><td>{text}</td></tr>");
-    }
 }
 
 /// The files that could not be read or parsed, and suppression comments to fix.
@@ -465,6 +417,7 @@ fn problems(o: &mut String, report: &Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::{Evidence, Finding, Role};
     use crate::source::Location;
 
     const EVIL: &str = "<script>alert(1)</script></textarea><img src=x onerror=alert(2)> \"q\" 'a'";
@@ -487,34 +440,44 @@ mod tests {
             severity: Severity::High,
             verdict: Verdict::Fail,
             detail: EVIL.into(),
-            evidence: vec![
-                Evidence {
-                    loc: Location {
-                        path: "evil.ts".into(),
-                        line: 2,
-                        column: 1,
-                        end_line: 2,
-                        snippet: String::new(),
-                    },
+            evidence: vec![],
+            findings: vec![
+                Finding {
                     fingerprint: String::new(),
+                    evidence: vec![Evidence {
+                        loc: Location {
+                            path: "evil.ts".into(),
+                            line: 2,
+                            column: 1,
+                            end_line: 2,
+                            snippet: String::new(),
+                        },
+                        role: Role::Primary,
+                    }],
                     suppressed: Some(EVIL.into()),
+                    baseline: None,
                 },
-                Evidence {
-                    loc: Location {
-                        path: EVIL.into(),
-                        line: 1,
-                        column: 1,
-                        end_line: 1,
-                        snippet: EVIL.into(),
-                    },
+                Finding {
                     fingerprint: String::new(),
-                    suppressed: None,
+                    evidence: vec![Evidence {
+                        loc: Location {
+                            path: EVIL.into(),
+                            line: 1,
+                            column: 1,
+                            end_line: 1,
+                            snippet: EVIL.into(),
+                        },
+                        role: Role::Primary,
+                    }],
+                    suppressed: Some("x".into()),
+                    baseline: None,
                 },
             ],
             references: vec![EVIL.into()],
             remediation: EVIL.into(),
             suppressed: true,
             baseline: None,
+            fixed: vec![],
         };
         report.checks = vec![c];
         report.errors = vec![super::super::Diagnostic::warning(EVIL, EVIL)];

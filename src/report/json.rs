@@ -1,4 +1,4 @@
-//! `--format json`: the schema_version 1 contract of DESIGN.md (schema in schema/report.schema.json).
+//! `--format json`: the schema_version 2 contract (findings and evidence roles) (schema in schema/report.schema.json).
 
 use super::Report;
 

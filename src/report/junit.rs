@@ -31,7 +31,7 @@ fn waived(c: &CheckReport) -> Option<String> {
             "suppressed: {}",
             c.suppression_reasons().join("; ")
         ))
-    } else if c.baseline == Some(crate::baseline::State::Unchanged) {
+    } else if c.baseline == Some(crate::finding::State::Unchanged) {
         Some("failing, but known from the baseline".into())
     } else {
         None
@@ -40,10 +40,14 @@ fn waived(c: &CheckReport) -> Option<String> {
 
 fn body(c: &CheckReport) -> String {
     let mut s = format!("{}\n", c.detail);
-    for e in &c.evidence {
-        let _ = writeln!(s, "{}:{}", e.loc.path, e.loc.line);
-        for line in e.loc.snippet.lines() {
-            let _ = writeln!(s, "  | {line}");
+    for f in &c.findings {
+        for (i, e) in f.evidence.iter().enumerate() {
+            let _ = writeln!(s, "{}:{} ({})", e.loc.path, e.loc.line, e.role.as_str());
+            if i == 0 {
+                for line in e.loc.snippet.lines() {
+                    let _ = writeln!(s, "  | {line}");
+                }
+            }
         }
     }
     let _ = write!(s, "fix: {}", c.remediation);
@@ -57,7 +61,8 @@ fn testcase(out: &mut String, c: &CheckReport) {
         xml(&c.category),
         xml(&c.short_id)
     );
-    if let Some(e) = c.evidence.first() {
+    let first = c.findings.iter().find_map(|f| f.primary());
+    if let Some(e) = first.or(c.evidence.first()) {
         let _ = write!(
             out,
             " file=\"{}\" line=\"{}\"",

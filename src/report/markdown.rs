@@ -1,5 +1,5 @@
 //! `--format markdown`: a summary for pull-request comments and `$GITHUB_STEP_SUMMARY`: the
-//! counts and score, a table of open failures (most severe first), each failure's evidence
+//! counts and score, a table of open failures (most severe first), each failure's findings (primary line and context by role)
 //! and fix folded under it, then what was suppressed, known from the baseline, passed or
 //! skipped.
 
@@ -28,19 +28,52 @@ fn html(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn evidence(out: &mut String, c: &CheckReport) {
-    for e in &c.evidence {
-        let l = &e.loc;
-        let _ = write!(out, "\n{}", code(&format!("{}:{}", l.path, l.line)));
-        if let Some(why) = &e.suppressed {
-            let _ = write!(out, " (suppressed: {})", html(why));
+/// Findings listed per failing check; the JSON and SARIF reports list them all.
+const MAX_FINDINGS: usize = 10;
+
+fn snippet(out: &mut String, l: &crate::source::Location) {
+    let fence = if l.snippet.contains("```") {
+        "~~~~"
+    } else {
+        "```"
+    };
+    let _ = writeln!(out, "\n{fence}\n{}\n{fence}", l.snippet);
+}
+
+/// A failing check's findings: the primary line quoted, its baseline state or suppression,
+/// then its context lines with their roles.
+fn findings(out: &mut String, c: &CheckReport) {
+    for f in c.findings.iter().take(MAX_FINDINGS) {
+        let Some(p) = f.primary() else { continue };
+        let _ = write!(
+            out,
+            "\n{} (primary)",
+            code(&format!("{}:{}", p.loc.path, p.loc.line))
+        );
+        match (&f.suppressed, f.baseline) {
+            (Some(why), _) => {
+                let _ = write!(out, " (suppressed: {})", html(why));
+            }
+            (None, Some(crate::finding::State::New)) => out.push_str(" (new)"),
+            (None, Some(crate::finding::State::Unchanged)) => out.push_str(" (in baseline)"),
+            _ => {}
         }
-        let fence = if l.snippet.contains("```") {
-            "~~~~"
-        } else {
-            "```"
-        };
-        let _ = writeln!(out, "\n{fence}\n{}\n{fence}", l.snippet);
+        snippet(out, &p.loc);
+        for e in &f.evidence[1..] {
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                e.role.as_str(),
+                code(&format!("{}:{}", e.loc.path, e.loc.line))
+            );
+        }
+    }
+    if c.findings.len() > MAX_FINDINGS {
+        let _ = writeln!(
+            out,
+            "\n... {} more findings (see the JSON or SARIF report)",
+            c.findings.len() - MAX_FINDINGS
+        );
     }
 }
 
@@ -120,13 +153,13 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
         let _ = writeln!(out, "|---|---|---|---|---|");
         for c in &open {
             let at = c
-                .open_evidence()
-                .next()
+                .open_findings()
+                .find_map(|f| f.primary())
                 .map(|e| code(&format!("{}:{}", e.loc.path, e.loc.line)))
                 .unwrap_or_default();
             let tag = match c.baseline {
-                Some(crate::baseline::State::New) => " (new)",
-                Some(crate::baseline::State::Updated) => " (new evidence)",
+                Some(crate::finding::State::New) => " (new)",
+                Some(crate::finding::State::Updated) => " (new findings)",
                 _ => "",
             };
             let _ = writeln!(
@@ -148,7 +181,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
                 html(&c.title)
             );
             let _ = writeln!(out, "{}", html(&c.detail));
-            evidence(&mut out, c);
+            findings(&mut out, c);
             let _ = writeln!(out, "\n**Fix:** {}\n\n</details>", html(&fix(c)));
         }
     }
@@ -161,7 +194,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
     list(
         &mut out,
         "Known from the baseline",
-        &pick(&|c| c.baseline == Some(crate::baseline::State::Unchanged)),
+        &pick(&|c| c.baseline == Some(crate::finding::State::Unchanged)),
         |c| c.detail.clone(),
     );
     list(

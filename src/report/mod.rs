@@ -12,7 +12,6 @@ pub mod text;
 use crate::engine::CheckResult;
 use crate::rules::RuleSet;
 use crate::rules::spec::{Severity, Verdict};
-use crate::source::Location;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -45,6 +44,9 @@ impl Diagnostic {
         }
     }
 }
+
+/// The JSON report's contract version: 2 added findings and evidence roles.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -85,41 +87,15 @@ pub struct Summary {
     pub baselined: usize,
 }
 
-#[derive(Debug, Serialize)]
-pub struct CheckReport {
-    pub id: String,
-    pub short_id: String,
-    pub category: String,
-    pub title: String,
-    pub severity: Severity,
-    pub verdict: Verdict,
-    pub detail: String,
-    pub evidence: Vec<Evidence>,
-    pub references: Vec<String>,
-    pub remediation: String,
-    /// A failing check whose every failing location is suppressed: it does not fail the run.
-    pub suppressed: bool,
-    /// With `--baseline`, for a failing, unsuppressed check: new, updated (new evidence) or
-    /// unchanged (all known, so it does not fail the run).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::State>,
-}
-
-/// One quoted location of a check, with its stable identity.
-#[derive(Debug, Serialize)]
-pub struct Evidence {
-    #[serde(flatten)]
-    pub loc: Location,
-    pub fingerprint: String,
-    /// The reason given by the `booking-audit-ignore` comment that suppresses this location.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppressed: Option<String>,
-}
+pub use crate::finding::{CheckReport, Evidence, Finding, Fixed, Role, State};
 
 /// Quotes the evidence locations the model kept unquoted.
 pub fn quote(report: &mut Report, sources: &mut crate::source::Sources) {
-    for e in report.checks.iter_mut().flat_map(|c| &mut c.evidence) {
-        e.loc.quote(sources);
+    for c in &mut report.checks {
+        let in_findings = c.findings.iter_mut().flat_map(|f| &mut f.evidence);
+        for e in c.evidence.iter_mut().chain(in_findings) {
+            e.loc.quote(sources);
+        }
     }
 }
 
@@ -127,30 +103,6 @@ impl CheckReport {
     /// Fails the run at this severity threshold: failing, not suppressed, not in the baseline.
     pub fn fails_run(&self, fail_on: FailOn) -> bool {
         self.is_open_failure() && fail_on.fails(self.severity)
-    }
-
-    /// A failure that is neither suppressed nor known from the baseline.
-    pub fn is_open_failure(&self) -> bool {
-        self.verdict == Verdict::Fail
-            && !self.suppressed
-            && self.baseline != Some(crate::baseline::State::Unchanged)
-    }
-
-    /// The evidence no suppression covers.
-    pub fn open_evidence(&self) -> impl Iterator<Item = &Evidence> {
-        self.evidence.iter().filter(|e| e.suppressed.is_none())
-    }
-
-    /// The distinct reasons of the suppressions covering this check's evidence, sorted.
-    pub fn suppression_reasons(&self) -> Vec<&str> {
-        let mut why: Vec<&str> = self
-            .evidence
-            .iter()
-            .filter_map(|e| e.suppressed.as_deref())
-            .collect();
-        why.sort_unstable();
-        why.dedup();
-        why
     }
 }
 
@@ -195,25 +147,19 @@ pub fn build(
             severity: c.spec.severity,
             verdict: r.verdict,
             detail: r.detail,
-            evidence: r
-                .evidence
-                .into_iter()
-                .map(|loc| Evidence {
-                    loc,
-                    fingerprint: String::new(),
-                    suppressed: None,
-                })
-                .collect(),
+            evidence: r.evidence,
+            findings: r.findings,
             references: c.spec.references.clone(),
             remediation: c.spec.remediation.trim().to_string(),
             suppressed: false,
             baseline: None,
+            fixed: vec![],
         })
         .collect();
     errors.sort();
     errors.dedup();
     let mut report = Report {
-        schema_version: 1,
+        schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "booking-audit",
             version: env!("CARGO_PKG_VERSION"),
@@ -315,7 +261,7 @@ impl Report {
         s.suppressed = checks.iter().filter(|c| c.suppressed).count();
         s.baselined = checks
             .iter()
-            .filter(|c| c.baseline == Some(crate::baseline::State::Unchanged))
+            .filter(|c| c.baseline == Some(State::Unchanged))
             .count();
     }
 

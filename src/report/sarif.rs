@@ -1,10 +1,11 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it. One rule per check that ran
-//! (help, tags with the category and CWE ids, `security-severity`), one result per failing
-//! check with its evidence as locations and a line-number-free `partialFingerprints`;
-//! suppressed failures carry an in-source suppression, and a `--baseline` gives
-//! `baselineState`. Unreadable files and suppression problems become tool notifications.
+//! (help, tags with the category and CWE ids, `security-severity`), one result per finding
+//! (a failing flow, entity or call) with its primary line as the location, its context as
+//! `relatedLocations` (their role as the message), and its line-number-free fingerprint in
+//! `partialFingerprints`; suppressed findings carry an in-source suppression, and a
+//! `--baseline` gives each result its `baselineState`. Unreadable files and suppression problems become tool notifications.
 
-use super::{CheckReport, Evidence, Level, Report, level};
+use super::{CheckReport, Evidence, Finding, Level, Report, level};
 use crate::rules::RuleSet;
 use crate::rules::spec::{Severity, Verdict};
 use serde_json::{Value, json};
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The `partialFingerprints` key: ours, versioned with the fingerprint function.
-pub const FINGERPRINT_KEY: &str = "bookingAudit/v1";
+pub const FINGERPRINT_KEY: &str = "bookingAudit/v2";
 
 /// GitHub's `security-severity` (0-10): critical above 9, high 7-8.9, medium 4-6.9, low below.
 fn security_severity(s: Severity) -> &'static str {
@@ -175,51 +176,60 @@ fn file_location(prefix: &str, path: &str, line: Option<usize>) -> sarif::Locati
     sarif::Location::builder().physical_location(phys).build()
 }
 
-fn result(c: &CheckReport, index: usize, prefix: &str) -> sarif::Result {
-    // A partly suppressed failure points at its open evidence only; a wholly suppressed one
-    // keeps all of it, with the suppressions.
-    let shown: Vec<&Evidence> = if c.suppressed {
-        c.evidence.iter().collect()
-    } else {
-        c.open_evidence().collect()
-    };
-    let fingerprint = shown
-        .first()
-        .map(|e| e.fingerprint.clone())
-        .unwrap_or_else(|| crate::fingerprint::of_check(&c.id));
+/// A context location: its role is its message, as GitHub shows related locations.
+fn related(prefix: &str, id: usize, e: &Evidence) -> sarif::Location {
+    let mut l = location(prefix, e);
+    l.id = Some(id as i64);
+    l.message = Some(sarif::Message::builder().text(e.role.as_str()).build());
+    l
+}
+
+fn result(c: &CheckReport, f: &Finding, index: usize, prefix: &str) -> sarif::Result {
+    let context: Vec<String> = f.evidence[f.evidence.len().min(1)..]
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("[{}]({})", e.role.as_str(), i + 1))
+        .collect();
+    let mut text = format!("{}: {}", c.title, c.detail);
+    if !context.is_empty() {
+        text.push_str(&format!(" ({})", context.join(", ")));
+    }
     let mut r = sarif::Result::builder()
         .rule_id(c.id.clone())
         .rule_index(index as i64)
         .level(result_level(c.severity))
         .kind(sarif::ResultKind::Fail)
-        .message(
-            sarif::Message::builder()
-                .text(format!("{}: {}", c.title, c.detail))
-                .build(),
-        )
+        .message(sarif::Message::builder().text(text).build())
         .locations(
-            shown
-                .iter()
+            f.primary()
                 .map(|e| location(prefix, e))
+                .into_iter()
                 .collect::<Vec<_>>(),
         )
-        .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), fingerprint)]))
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            f.fingerprint.clone(),
+        )]))
         .build();
-    if c.suppressed {
-        r.suppressions = Some(
-            c.suppression_reasons()
-                .into_iter()
-                .map(|why| {
-                    sarif::Suppression::builder()
-                        .kind(json!("inSource"))
-                        .status(json!("accepted"))
-                        .justification(why)
-                        .build()
-                })
+    if f.evidence.len() > 1 {
+        r.related_locations = Some(
+            f.evidence[1..]
+                .iter()
+                .enumerate()
+                .map(|(i, e)| related(prefix, i + 1, e))
                 .collect(),
         );
     }
-    if let Some(state) = c.baseline {
+    if let Some(why) = &f.suppressed {
+        r.suppressions = Some(vec![
+            sarif::Suppression::builder()
+                .kind(json!("inSource"))
+                .status(json!("accepted"))
+                .justification(why.clone())
+                .build(),
+        ]);
+    }
+    if let Some(state) = f.baseline {
         r.baseline_state = Some(json!(state.as_str()));
     }
     r
@@ -261,7 +271,8 @@ pub fn log(report: &Report, set: &RuleSet) -> sarif::Sarif {
         .iter()
         .enumerate()
         .filter(|(_, c)| c.verdict == Verdict::Fail)
-        .map(|(i, c)| result(c, i, &prefix))
+        .flat_map(|(i, c)| c.findings.iter().map(move |f| (i, c, f)))
+        .map(|(i, c, f)| result(c, f, i, &prefix))
         .collect();
     let driver = sarif::ToolComponent::builder()
         .name(report.tool.name)

@@ -1,7 +1,7 @@
 //! The human report: per check, verdict, severity, detail, quoted evidence, and the fix
 //! when it fails; then counts and the score.
 
-use super::{CheckReport, Level, Report, Summary};
+use super::{CheckReport, Level, Report, State, Summary};
 use crate::rules::spec::Verdict;
 use std::fmt::Write;
 
@@ -76,18 +76,20 @@ pub fn render(report: &Report, style: &Style) -> String {
             tag(c)
         );
         let _ = writeln!(out, "{}", wrapped("        ", &c.detail, style.width));
-        for e in &c.evidence {
-            let _ = writeln!(
-                out,
-                "        {}",
-                style.paint("36", &format!("{}:{}", e.loc.path, e.loc.line))
-            );
-            for line in e.loc.snippet.lines() {
-                let _ = writeln!(out, "          | {line}");
+        if c.verdict == Verdict::Fail {
+            findings(&mut out, c, style);
+        } else {
+            for e in &c.evidence {
+                let _ = writeln!(
+                    out,
+                    "        {}",
+                    style.paint("36", &format!("{}:{}", e.loc.path, e.loc.line))
+                );
+                for line in e.loc.snippet.lines() {
+                    let _ = writeln!(out, "          | {line}");
+                }
             }
-            if let Some(why) = &e.suppressed {
-                let _ = writeln!(out, "          {} {why}", style.paint("33", "suppressed:"));
-            }
+            fixed(&mut out, c);
         }
         if c.is_open_failure() {
             let first: Vec<&str> = c
@@ -144,6 +146,63 @@ pub fn render(report: &Report, style: &Style) -> String {
     out
 }
 
+/// Findings shown per check; JSON, SARIF and HTML list them all.
+const MAX_FINDINGS: usize = 10;
+
+/// A failing check's findings: each primary location with its source and baseline state,
+/// then its context locations with their roles.
+fn findings(out: &mut String, c: &CheckReport, style: &Style) {
+    for f in c.findings.iter().take(MAX_FINDINGS) {
+        let Some(primary) = f.primary() else {
+            continue;
+        };
+        let state = match f.baseline {
+            Some(State::New) => "  (new)",
+            Some(State::Unchanged) => "  (in baseline)",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "        {}  {}{state}",
+            style.paint("36", &format!("{}:{}", primary.loc.path, primary.loc.line)),
+            primary.role.as_str()
+        );
+        for line in primary.loc.snippet.lines() {
+            let _ = writeln!(out, "          | {line}");
+        }
+        for e in &f.evidence[1..] {
+            let _ = writeln!(
+                out,
+                "          {:<10} {}",
+                e.role.as_str(),
+                style.paint("36", &format!("{}:{}", e.loc.path, e.loc.line))
+            );
+        }
+        if let Some(why) = &f.suppressed {
+            let _ = writeln!(out, "          {} {why}", style.paint("33", "suppressed:"));
+        }
+    }
+    if c.findings.len() > MAX_FINDINGS {
+        let _ = writeln!(
+            out,
+            "        ... {} more findings (see --format json)",
+            c.findings.len() - MAX_FINDINGS
+        );
+    }
+    fixed(out, c);
+}
+
+/// The baseline's findings of a check that the code no longer has.
+fn fixed(out: &mut String, c: &CheckReport) {
+    for f in &c.fixed {
+        let at = match (&f.path, f.line) {
+            (Some(p), Some(l)) => format!("{p}:{l}"),
+            _ => f.fingerprint.clone(),
+        };
+        let _ = writeln!(out, "        fixed since the baseline: {at}");
+    }
+}
+
 /// The notes on the run (such as no booking code found), one line each.
 pub fn notes(report: &Report, style: &Style) -> String {
     report
@@ -178,13 +237,12 @@ pub fn summary_line(report: &Report) -> String {
 
 /// After the check title: why a failure does not fail the run, or what is new in it.
 fn tag(c: &CheckReport) -> &'static str {
-    use crate::baseline::State;
     if c.suppressed {
         "  (suppressed)"
     } else {
         match c.baseline {
             Some(State::Unchanged) => "  (in baseline)",
-            Some(State::Updated) => "  (new evidence since the baseline)",
+            Some(State::Updated) => "  (new findings since the baseline)",
             Some(State::New) => "  (new since the baseline)",
             None => "",
         }

@@ -62,6 +62,23 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Runs the binary on `root` with `--format json` and the extra arguments.
+pub fn audit(root: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![root.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// The check of a JSON report with this short id.
+pub fn check<'a>(report: &'a serde_json::Value, short_id: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["short_id"] == short_id)
+        .unwrap_or_else(|| panic!("{short_id} not in the report"))
+}
+
 /// Parses stdout as JSON.
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_str(&stdout(o)).expect("valid JSON")
