@@ -1,7 +1,7 @@
 //! Runs the cases each `rules/frameworks/*.yaml` file carries: the flows its inline files give
 //! must start at the entry kinds the case names (CHECKS.md edge cases 18 and 20).
 
-use booking_audit::{AuditOptions, audit, rules};
+use booking_audit::{AuditOptions, analyse, rules};
 use std::collections::BTreeMap;
 
 #[test]
@@ -24,7 +24,7 @@ fn every_framework_names_its_entry_points() {
             exclude: vec![],
             display_root: ".",
         };
-        let (_, model) = audit(dir.path(), &set, &opts);
+        let (_, model) = analyse(dir.path(), &set, &opts);
         let got: BTreeMap<String, &str> = model
             .flows
             .iter()
