@@ -137,3 +137,35 @@ pub fn audit(path: &Path, opts: &Options) -> miette::Result<Audit> {
         config_fail_on: config.fail_on,
     })
 }
+
+/// What the audit of `path` leaves out, and why (`--explain-scope`): folders and files of
+/// tests, seeds, scripts and the like, files the config's globs leave out, and files that are
+/// read for the schema but where no flow starts (migrations). Sorted by path.
+pub fn scope(path: &Path, opts: &Options) -> miette::Result<Vec<walk::Excluded>> {
+    let set = load_rules(opts.rules.as_deref())?;
+    if !path.is_dir() {
+        miette::bail!("{}: not a directory", path.display());
+    }
+    let config = Config::load(opts.config.as_deref(), path, &set)?;
+    let include = globs(&[config.include.as_slice(), &opts.include].concat())?;
+    let exclude = globs(&[config.exclude.as_slice(), &opts.exclude].concat())?;
+    let walk_opts = walk::WalkOptions {
+        include: &include,
+        exclude: &exclude,
+    };
+    let mut out = walk::out_of_scope(path, &walk_opts);
+    let (files, _) = walk::walk(path, &walk_opts);
+    for f in files {
+        if let Some(e) = set.entries.not_flow_file(&f.rel) {
+            out.push(walk::Excluded {
+                path: f.rel.to_string(),
+                reason: format!(
+                    "{} ({}): read for the schema; no flow starts here",
+                    e.kind, e.framework
+                ),
+            });
+        }
+    }
+    out.sort();
+    Ok(out)
+}

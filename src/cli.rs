@@ -84,6 +84,10 @@ pub struct AuditArgs {
     /// Text format: print only the summary line (and notes); errors still go to stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// List what the audit leaves out and why (tests, seeds, scripts, migrations, config
+    /// globs), as text or `--format json`, then exit.
+    #[arg(long)]
+    pub explain_scope: bool,
     /// HTML format: print this date (any text, e.g. 2026-12-06) in the header; without it the
     /// page holds no timestamp, so the same input gives the same bytes.
     #[arg(long, value_name = "DATE")]

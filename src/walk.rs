@@ -5,8 +5,9 @@ use crate::report::Diagnostic;
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
 
-/// Directories that never hold the application's own source.
-const SKIPPED_DIRS: &[&str] = &[
+/// Directories of dependencies, build output and caches: never the application's source,
+/// and left out silently.
+const NOT_SOURCE_DIRS: &[&str] = &[
     "node_modules",
     ".git",
     "dist",
@@ -24,36 +25,60 @@ const SKIPPED_DIRS: &[&str] = &[
     "__generated__",
     ".cache",
     "tmp",
-    "__tests__",
-    "__mocks__",
-    "test",
-    "tests",
-    "e2e",
-    "cypress",
-    "playwright",
-    "fixtures",
-    "seeds",
-    "seeders",
     "storybook-static",
-    ".storybook",
 ];
 
-/// Files that are tests, stories, seeds, scripts or bundles rather than application flows.
-const SKIPPED_FILE_PATTERNS: &[&str] = &[
-    r"\.(test|spec|e2e|stories|story|bench)\.[cm]?[jt]sx?$",
-    r"(^|/)seed[^/]*\.[cm]?[jt]s$",
-    r"[-._]seed(er)?s?[-._][^/]*\.[cm]?[jt]s$",
+/// Directories of source that is not an application flow (CHECKS.md edge case 18), with the
+/// reason `--explain-scope` gives.
+const OUT_OF_SCOPE_DIRS: &[(&str, &str)] = &[
+    ("__tests__", "tests"),
+    ("test", "tests"),
+    ("tests", "tests"),
+    ("__mocks__", "mocks"),
+    ("e2e", "end-to-end tests"),
+    ("cypress", "end-to-end tests"),
+    ("playwright", "end-to-end tests"),
+    ("fixtures", "test fixtures"),
+    ("seeds", "seeds"),
+    ("seeders", "seeds"),
+    (".storybook", "storybook"),
+];
+
+/// Files that are tests, stories, seeds, scripts or bundles rather than application flows,
+/// with the reason `--explain-scope` gives.
+const OUT_OF_SCOPE_FILES: &[(&str, &str)] = &[
+    (
+        r"\.(test|spec|e2e|bench)\.[cm]?[jt]sx?$",
+        "a test or benchmark",
+    ),
+    (r"\.(stories|story)\.[cm]?[jt]sx?$", "a storybook story"),
+    (r"(^|/)seed[^/]*\.[cm]?[jt]s$", "a seed"),
+    (r"[-._]seed(er)?s?[-._][^/]*\.[cm]?[jt]s$", "a seed"),
     // One-off maintenance scripts are run by hand, not reached by requests; SQL files there
     // (init schemas) are kept.
-    r"(^|/)scripts/.*\.[cm]?[jt]sx?$",
+    (
+        r"(^|/)scripts/.*\.[cm]?[jt]sx?$",
+        "a one-off script (scripts/)",
+    ),
     // Backup copies of the source (backup/, backups-2024/, src.bak/, routes.bak.js) are not
     // what runs.
-    r"(?i)(^|/)(backups?|bak)([-_.][^/]*)?/",
-    r"(?i)(^|/)[^/]+[-_.](backup|bak)/",
-    r"(?i)\.(bak|backup|orig)(\.[cm]?[jt]sx?)?$",
-    r"\.min\.js$",
-    r"\.bundle\.js$",
+    (r"(?i)(^|/)(backups?|bak)([-_.][^/]*)?/", "a backup copy"),
+    (r"(?i)(^|/)[^/]+[-_.](backup|bak)/", "a backup copy"),
+    (
+        r"(?i)\.(bak|backup|orig)(\.[cm]?[jt]sx?)?$",
+        "a backup copy",
+    ),
+    (r"\.min\.js$", "a minified bundle"),
+    (r"\.bundle\.js$", "a bundle"),
 ];
+
+fn is_skipped_dir(name: &str) -> bool {
+    NOT_SOURCE_DIRS.contains(&name) || OUT_OF_SCOPE_DIRS.iter().any(|(d, _)| *d == name)
+}
+
+fn out_of_scope_files() -> regex::RegexSet {
+    regex::RegexSet::new(OUT_OF_SCOPE_FILES.iter().map(|(p, _)| p)).expect("static patterns")
+}
 
 /// Files bigger than this are skipped with a note: generated or minified, not hand-written flows.
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
@@ -72,7 +97,7 @@ pub struct WalkOptions<'a> {
 }
 
 pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>) {
-    let skipped_files = regex::RegexSet::new(SKIPPED_FILE_PATTERNS).expect("static patterns");
+    let skipped_files = out_of_scope_files();
     let mut files = Vec::new();
     let mut diags = Vec::new();
     let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
@@ -85,9 +110,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir
-                && e.depth() > 0
-                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+            !(is_dir && e.depth() > 0 && is_skipped_dir(&e.file_name().to_string_lossy()))
         })
         .build();
     for entry in walker {
@@ -146,6 +169,73 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>
     (files, diags)
 }
 
+/// A file or folder the audit leaves out, and why (`--explain-scope`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Excluded {
+    /// Relative to the scanned root; a folder ends with `/`.
+    pub path: String,
+    pub reason: String,
+}
+
+/// What `walk` leaves out of the audit, with the reason: folders of tests, seeds and the like
+/// (once each, not their files), such files elsewhere, and files the config's `include` or
+/// `exclude` globs leave out. Dependencies and build output are not listed.
+pub fn out_of_scope(root: &Path, opts: &WalkOptions) -> Vec<Excluded> {
+    let skipped_files = out_of_scope_files();
+    // The walker's filter outlives this call's borrows: it gets its own handles.
+    let dirs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (seen, base) = (dirs.clone(), root.to_path_buf());
+    let walker = WalkBuilder::new(root)
+        .hidden(true)
+        .parents(false)
+        .require_git(false)
+        .git_global(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if !is_dir || e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            if let Some((_, reason)) = OUT_OF_SCOPE_DIRS.iter().find(|(d, _)| *d == name) {
+                let path = format!("{}/", relative(&base, e.path()));
+                if let Ok(mut d) = seen.lock() {
+                    d.push(Excluded {
+                        path,
+                        reason: format!("{reason} folder"),
+                    });
+                }
+            }
+            !is_skipped_dir(&name)
+        })
+        .build();
+    let mut out = Vec::new();
+    for entry in walker.flatten() {
+        if !entry.file_type().is_some_and(|t| t.is_file())
+            || Lang::from_path(entry.path()).is_none()
+        {
+            continue;
+        }
+        let rel = relative(root, entry.path());
+        let reason = if let Some(i) = skipped_files.matches(&rel).iter().next() {
+            OUT_OF_SCOPE_FILES[i].1.to_string()
+        } else if !opts.include.is_empty() && !opts.include.iter().any(|g| g.matches(&rel)) {
+            "not matched by the config's include globs".to_string()
+        } else if opts.exclude.iter().any(|g| g.matches(&rel)) {
+            "matched by an exclude glob".to_string()
+        } else {
+            continue;
+        };
+        out.push(Excluded { path: rel, reason });
+    }
+    if let Ok(mut d) = dirs.lock() {
+        out.append(&mut d);
+    }
+    out.sort();
+    out
+}
+
 /// A note for a symlink the walk would otherwise have scanned (a directory or a source file);
 /// `None` for other links. Resolving a link reads no file content.
 fn symlink_note(
@@ -157,10 +247,7 @@ fn symlink_note(
     let rel = relative(root, link);
     let name = link.file_name()?.to_string_lossy();
     let included = opts.include.is_empty() || opts.include.iter().any(|g| g.matches(&rel));
-    if !included
-        || opts.exclude.iter().any(|g| g.matches(&rel))
-        || SKIPPED_DIRS.contains(&name.as_ref())
-    {
+    if !included || opts.exclude.iter().any(|g| g.matches(&rel)) || is_skipped_dir(&name) {
         return None;
     }
     let source_name = Lang::from_path(link).is_some();

@@ -40,9 +40,43 @@ fn options(args: &AuditArgs) -> crate::Options {
     }
 }
 
+/// `--explain-scope`: what is left out of the audit, one line each, or a JSON array.
+fn explain_scope(args: &AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
+    let excluded = crate::audit::scope(&args.path, &options(args))?;
+    let text = match args.format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = excluded
+                .iter()
+                .map(|e| serde_json::json!({"path": e.path, "reason": e.reason}))
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&items).unwrap_or_default()
+            )
+        }
+        _ => {
+            let width = excluded.iter().map(|e| e.path.len()).max().unwrap_or(0);
+            let mut t = String::new();
+            for e in &excluded {
+                t.push_str(&format!("{:width$}  {}\n", e.path, e.reason));
+            }
+            t.push_str(&format!(
+                "{} left out of the audit (dependencies and build output not listed)\n",
+                excluded.len()
+            ));
+            t
+        }
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(0)
+}
+
 pub(super) fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
     if args.parse_only {
         return parse_only(&args, out);
+    }
+    if args.explain_scope {
+        return explain_scope(&args, out);
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))

@@ -104,6 +104,12 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         if has_caller[root] || !reach[root] || !is_code {
             continue;
         }
+        // A migration's `up` runs once, outside any request or job (CHECKS.md edge case 18).
+        if let Some(kind) = model.units[root].entry
+            && !rules.entries.starts_flows(kind)
+        {
+            continue;
+        }
         let mut events = Vec::new();
         let mut files = BTreeSet::new();
         let mut stack = vec![root];

@@ -29,7 +29,8 @@ pub struct FrameworkFile {
 pub struct FrameworkCase {
     pub name: String,
     pub files: std::collections::BTreeMap<String, String>,
-    /// Flow label (as `booking-audit debug PATH --show flows` prints it) -> entry kind.
+    /// Flow label (as `booking-audit debug PATH --show flows` prints it) -> entry kind, or
+    /// `none` when no flow may start there.
     pub flows: std::collections::BTreeMap<String, String>,
 }
 
@@ -64,6 +65,14 @@ pub struct EntrySpec {
     /// Asked only when no other entry matches (a generic `on*` event registration).
     #[serde(default)]
     pub fallback: bool,
+    /// `false`: code that runs outside any request or job (a migration's `up`), so no flow
+    /// starts at it; its facts still describe the schema (CHECKS.md edge case 18).
+    #[serde(default = "yes")]
+    pub flow: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +91,8 @@ pub struct Entry {
     pub label: Label,
     pub fallback: bool,
     pub framework: String,
+    /// Whether a flow may start here.
+    pub flow: bool,
     on: On,
 }
 
@@ -137,6 +148,7 @@ impl Entries {
                     label: e.label,
                     fallback: e.fallback,
                     framework: f.framework.clone(),
+                    flow: e.flow,
                     on,
                 });
             }
@@ -173,6 +185,20 @@ impl Entries {
         self.entries
             .iter()
             .find(|e| matches!(&e.on, On::Directive(re) if re.is_match(directive)))
+    }
+
+    /// Whether a flow may start at a root of this entry kind (`function` and unknown kinds
+    /// may).
+    pub fn starts_flows(&self, kind: &str) -> bool {
+        !self.entries.iter().any(|e| e.kind == kind && !e.flow)
+    }
+
+    /// The entry that keeps flows out of a whole file (`export: '.'` with `flow: false`), for
+    /// `--explain-scope`.
+    pub fn not_flow_file(&self, path: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| {
+            !e.flow && matches!(&e.on, On::Export { name, file } if name.as_str() == "." && file.is_match(path))
+        })
     }
 
     pub fn is_empty(&self) -> bool {
