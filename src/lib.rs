@@ -13,6 +13,7 @@ pub mod model;
 pub mod pattern;
 pub mod progress;
 pub mod report;
+pub mod rule_cases;
 pub mod rules;
 pub mod source;
 pub mod suggest;

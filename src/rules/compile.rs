@@ -163,6 +163,7 @@ pub fn compile(
             spec,
             full_id,
             origin: sources[si].path.clone(),
+            builtin: sources[si].builtin,
         });
     }
     let ids: BTreeSet<String> = out_checks.iter().map(|c| c.spec.id.value.clone()).collect();

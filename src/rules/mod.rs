@@ -72,6 +72,8 @@ pub struct Check {
     pub full_id: String,
     /// Where the check was loaded from (for test fixtures relative to it).
     pub origin: String,
+    /// Loaded from the embedded rules (its test fixtures live in the source checkout).
+    pub builtin: bool,
 }
 
 impl Check {
