@@ -3,14 +3,17 @@
 pub mod compile;
 pub mod dispatch;
 pub mod error;
+pub mod phase;
 pub mod prefilter;
 pub mod queries;
 pub mod re;
+mod scalar;
 pub mod spec;
+pub mod template;
 
 use crate::lang::Lang;
 use error::RuleSource;
-use spec::{CheckSpec, FactFile, FactSpec, ModelSpec};
+use spec::{CheckSpec, FactFile, FactSpec, ModelSpec, Parsed};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -187,35 +190,35 @@ fn parse<T: serde::de::DeserializeOwned>(src: &RuleSource) -> miette::Result<T> 
 include!("yaml_options.rs");
 
 /// One rule file, deserialised.
-enum Parsed {
+enum ParsedFile {
     Facts(FactFile),
-    Model(Box<ModelSpec>),
-    Check(Box<CheckSpec>),
+    Model(Box<ModelSpec<Parsed>>),
+    Check(Box<CheckSpec<Parsed>>),
 }
 
 pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     use rayon::prelude::*;
     // Files are deserialised in parallel (most of loading the rules), then merged in order, so
     // the first error reported is the first file's.
-    let parsed: Vec<miette::Result<Parsed>> = sources
+    let parsed: Vec<miette::Result<ParsedFile>> = sources
         .par_iter()
         .map(|src| {
             Ok(match kind_of(&src.path) {
-                Kind::Facts => Parsed::Facts(parse(src)?),
-                Kind::Model => Parsed::Model(Box::new(parse(src)?)),
-                Kind::Check => Parsed::Check(Box::new(parse(src)?)),
+                Kind::Facts => ParsedFile::Facts(parse(src)?),
+                Kind::Model => ParsedFile::Model(Box::new(parse(src)?)),
+                Kind::Check => ParsedFile::Check(Box::new(parse(src)?)),
             })
         })
         .collect();
     // Definitions sharing an id are variants of one fact, across the built-in files too (each
     // ORM or payment provider adds its own variants); a `--rules` file that redefines a
     // built-in id replaces the built-in variants.
-    let mut facts: Vec<(FactSpec, usize)> = Vec::new();
-    let mut model: Option<(ModelSpec, usize)> = None;
-    let mut checks: Vec<(CheckSpec, usize)> = Vec::new();
+    let mut facts: Vec<(FactSpec<Parsed>, usize)> = Vec::new();
+    let mut model: Option<(ModelSpec<Parsed>, usize)> = None;
+    let mut checks: Vec<(CheckSpec<Parsed>, usize)> = Vec::new();
     for (i, parsed) in parsed.into_iter().enumerate() {
         match parsed? {
-            Parsed::Facts(file) => {
+            ParsedFile::Facts(file) => {
                 for f in file.facts {
                     let earlier_file = !sources[i].builtin
                         && facts.iter().any(|(g, si)| {
@@ -231,8 +234,8 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
                     facts.push((f, i));
                 }
             }
-            Parsed::Model(m) => model = Some((*m, i)),
-            Parsed::Check(c) => {
+            ParsedFile::Model(m) => model = Some((*m, i)),
+            ParsedFile::Check(c) => {
                 if let Some(pos) = checks.iter().position(|(d, _)| d.id.value == c.id.value) {
                     checks[pos] = (*c, i);
                 } else {
