@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod diagnostic;
 pub mod dump;
 pub mod engine;
 pub mod fingerprint;
@@ -30,7 +31,10 @@ pub struct AuditOptions<'a> {
     pub display_root: &'a str,
 }
 
-fn walk_files(root: &Path, opts: &AuditOptions) -> (Vec<walk::FileEntry>, Vec<report::Diagnostic>) {
+fn walk_files(
+    root: &Path,
+    opts: &AuditOptions,
+) -> (Vec<walk::FileEntry>, Vec<diagnostic::Diagnostic>) {
     timing::phase("walk", || {
         walk::walk(
             root,

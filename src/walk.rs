@@ -1,7 +1,8 @@
 //! Finds the files to audit: gitignore-aware, sorted, never following symlinks.
 
+use crate::diagnostic::Diagnostic;
 use crate::lang::Lang;
-use crate::report::Diagnostic;
+use crate::source::MAX_FILE_BYTES;
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
 
@@ -54,9 +55,6 @@ const SKIPPED_FILE_PATTERNS: &[&str] = &[
     r"\.min\.js$",
     r"\.bundle\.js$",
 ];
-
-/// Files bigger than this are skipped with a note: generated or minified, not hand-written flows.
-pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct FileEntry {

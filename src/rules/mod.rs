@@ -19,6 +19,11 @@ use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
+/// Facts the model provides itself (every package.json dependency), addressable from rules
+/// like YAML facts; their indexes start at `BUILTIN_BASE`, past any rule fact's.
+pub const BUILTIN_FACTS: &[&str] = &["dependency"];
+pub const BUILTIN_BASE: usize = 1 << 20;
+
 /// The prefix of every full check id.
 pub const ID_PREFIX: &str = "booking-flow-lifecycle";
 

@@ -68,12 +68,12 @@ impl Ctx<'_> {
     }
 
     pub(super) fn fact_ref(&self, name: Text) -> Out<FactRef> {
-        let builtin = crate::model::BUILTIN_FACTS
+        let builtin = crate::rules::BUILTIN_FACTS
             .iter()
             .position(|b| *b == name.value);
         let index = match (self.fact_index.get(&name.value), builtin) {
             (Some(i), _) => *i,
-            (None, Some(b)) => crate::model::BUILTIN_BASE + b,
+            (None, Some(b)) => crate::rules::BUILTIN_BASE + b,
             (None, None) => {
                 return Err(self.src.error_with_help(
                     &name,
