@@ -135,6 +135,14 @@ pub enum Command {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+    /// Run the test cases in the checks' YAML (built-in and --rules); exit 1 when one fails.
+    Test {
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Only cases whose `category/check: case name` contains this text.
+        #[arg(long, value_name = "PATTERN")]
+        filter: Option<String>,
+    },
     /// Rule-author tools: the facts, flows and entities found in a repository.
     #[command(hide = true)]
     Debug {
@@ -326,6 +334,10 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
         Some(Command::Init { rules }) => {
             let set = load_rules(rules.as_ref())?;
             init(&set, &mut out)
+        }
+        Some(Command::Test { rules, filter }) => {
+            let set = load_rules(rules.as_ref())?;
+            crate::rule_cases::command(&set, filter.as_deref(), &mut out)
         }
         Some(Command::Debug { path, rules, show }) => {
             let set = load_rules(rules.as_ref())?;

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
+pub mod diagnostic;
 pub mod dump;
 pub mod engine;
 pub mod finding;
@@ -16,6 +17,7 @@ pub mod model;
 pub mod pattern;
 pub mod progress;
 pub mod report;
+pub mod rule_cases;
 pub mod rules;
 pub mod source;
 pub mod suggest;
@@ -34,7 +36,10 @@ pub struct AuditOptions<'a> {
     pub display_root: &'a str,
 }
 
-fn walk_files(root: &Path, opts: &AuditOptions) -> (Vec<walk::FileEntry>, Vec<report::Diagnostic>) {
+fn walk_files(
+    root: &Path,
+    opts: &AuditOptions,
+) -> (Vec<walk::FileEntry>, Vec<diagnostic::Diagnostic>) {
     timing::phase("walk", || {
         walk::walk(
             root,

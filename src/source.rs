@@ -5,6 +5,10 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Files bigger than this are not read: the walk skips them with a note (generated or
+/// minified, not hand-written flows), and quoting evidence never reads one.
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
 #[derive(Debug)]
 pub struct SourceText {
     pub text: String,
@@ -167,7 +171,7 @@ fn read(root: &Path, rel: &str) -> Option<SourceText> {
     }
     let path = root.join(rel);
     let meta = std::fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() || meta.len() > crate::walk::MAX_FILE_BYTES {
+    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
         return None;
     }
     let bytes = std::fs::read(&path).ok()?;

@@ -1,7 +1,8 @@
 //! Finds the files to audit: gitignore-aware, sorted, never following symlinks.
 
+use crate::diagnostic::Diagnostic;
 use crate::lang::Lang;
-use crate::report::Diagnostic;
+use crate::source::MAX_FILE_BYTES;
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
 
@@ -79,9 +80,6 @@ fn is_skipped_dir(name: &str) -> bool {
 fn out_of_scope_files() -> regex::RegexSet {
     regex::RegexSet::new(OUT_OF_SCOPE_FILES.iter().map(|(p, _)| p)).expect("static patterns")
 }
-
-/// Files bigger than this are skipped with a note: generated or minified, not hand-written flows.
-pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct FileEntry {

@@ -1,89 +1,28 @@
-//! Runs every check's own `tests:` cases (fixture directories or inline files) and asserts the
+//! Runs every check's own `tests:` cases (fixture directories or inline files) through the
+//! library's runner (`booking_audit::rule_cases`, also behind `booking-audit test`): the
 //! verdict, the detail, and that pass and fail verdicts quote evidence.
 
+use booking_audit::rule_cases::{self, Status};
+use booking_audit::rules;
 use booking_audit::rules::spec::Verdict;
-use booking_audit::{AuditOptions, analyse, rules};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-
-fn run(root: &Path, set: &rules::RuleSet) -> booking_audit::report::Report {
-    let opts = AuditOptions {
-        include: vec![],
-        exclude: vec![],
-        display_root: ".",
-    };
-    analyse(root, set, &opts).0
-}
 
 #[test]
 fn every_check_decides_its_own_cases() {
     // Every regex search below also checks that both regex engines agree (see `rules::re`).
     rules::re::crosscheck(true);
     let set = rules::load(None).expect("built-in rules load");
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut cache: HashMap<PathBuf, booking_audit::report::Report> = HashMap::new();
-    let mut failures = Vec::new();
-    let mut cases = 0;
-    for check in &set.checks {
-        for case in &check.spec.tests {
-            cases += 1;
-            let _tmp;
-            let root = match &case.fixture {
-                Some(f) => manifest.join(f),
-                None => {
-                    let dir = tempfile::tempdir().expect("tempdir");
-                    for (path, content) in &case.files {
-                        let p = dir.path().join(path);
-                        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-                        std::fs::write(p, content).unwrap();
-                    }
-                    let root = dir.path().to_path_buf();
-                    _tmp = dir;
-                    root
-                }
-            };
-            assert!(
-                root.is_dir(),
-                "{}: fixture {} does not exist",
-                check.short_id(),
-                root.display()
-            );
-            let report = if case.fixture.is_some() {
-                cache
-                    .entry(root.clone())
-                    .or_insert_with(|| run(&root, &set))
-            } else {
-                &run(&root, &set)
-            };
-            let got = report
-                .checks
-                .iter()
-                .find(|c| c.short_id == check.short_id())
-                .expect("check in report");
-            let label = format!("{} / {}", check.short_id(), case.name);
-            if got.verdict != case.expect {
-                failures.push(format!(
-                    "{label}: expected {:?}, got {:?}: {}",
-                    case.expect, got.verdict, got.detail
-                ));
-                continue;
-            }
-            if let Some(want) = &case.detail_contains
-                && !got.detail.contains(want.as_str())
-            {
-                failures.push(format!("{label}: detail {:?} lacks {want:?}", got.detail));
-            }
-            if got.verdict != Verdict::Skip && got.evidence.is_empty() {
-                failures.push(format!("{label}: {:?} with no evidence", got.verdict));
-            }
-        }
-    }
-    assert!(cases > 0, "no rule test cases found");
+    let results = rule_cases::run(&set, &rule_cases::Options::default());
+    assert!(!results.is_empty(), "no rule test cases found");
+    let (_, failed, not_run) = rule_cases::counts(&results);
     assert!(
-        failures.is_empty(),
-        "{} of {cases} rule cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
+        failed == 0 && not_run == 0,
+        "{}",
+        rule_cases::render(
+            &results
+                .into_iter()
+                .filter(|r| !matches!(r.status, Status::Passed))
+                .collect::<Vec<_>>()
+        )
     );
 }
 

@@ -1,6 +1,7 @@
 //! Evaluates the checks' conditions against the repository model. Generic operators only:
 //! every check's logic is in its YAML.
 
+pub mod combinator;
 mod findings;
 pub mod template;
 
@@ -249,52 +250,14 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Decides a repository condition (`combinator::eval` decides all/any/not).
     pub fn cond(&self, c: &Cond) -> Found {
+        combinator::eval(c, &|c| self.cond_leaf(c))
+    }
+
+    fn cond_leaf(&self, c: &Cond) -> Found {
         match c {
-            Cond::All(cs) => {
-                let mut out = Found {
-                    ok: true,
-                    ..Default::default()
-                };
-                let mut failing = Vec::new();
-                for c in cs {
-                    let f = self.cond(c);
-                    out.merge_binds(&f);
-                    if f.ok {
-                        out.evidence.extend(f.evidence);
-                    } else {
-                        out.ok = false;
-                        failing.extend(f.evidence);
-                    }
-                }
-                if !out.ok {
-                    out.evidence = failing;
-                }
-                out
-            }
-            Cond::Any(cs) => {
-                let mut out = Found::default();
-                let mut all_ev = Vec::new();
-                for c in cs {
-                    let f = self.cond(c);
-                    out.merge_binds(&f);
-                    if f.ok && !out.ok {
-                        out.ok = true;
-                        out.evidence = f.evidence;
-                    } else if !f.ok {
-                        all_ev.extend(f.evidence);
-                    }
-                }
-                if !out.ok {
-                    out.evidence = all_ev;
-                }
-                out
-            }
-            Cond::Not(c) => {
-                let mut f = self.cond(c);
-                f.ok = !f.ok;
-                f
-            }
+            Cond::All(_) | Cond::Any(_) | Cond::Not(_) => self.cond(c),
             Cond::Always(b) => Found {
                 ok: *b,
                 ..Default::default()
@@ -604,53 +567,15 @@ impl<'a> Engine<'a> {
             .collect()
     }
 
+    /// Decides a flow condition on flow `fi` (`combinator::eval` decides all/any/not).
     pub fn flow(&self, fi: usize, c: &FlowCond, depth: usize) -> Found {
+        combinator::eval(c, &|c| self.flow_leaf(fi, c, depth))
+    }
+
+    fn flow_leaf(&self, fi: usize, c: &FlowCond, depth: usize) -> Found {
         let flow = &self.model.flows[fi];
         match c {
-            FlowCond::All(cs) => {
-                let mut out = Found {
-                    ok: true,
-                    ..Default::default()
-                };
-                let mut failing = Vec::new();
-                for c in cs {
-                    let f = self.flow(fi, c, depth);
-                    out.merge_binds(&f);
-                    if f.ok {
-                        out.evidence.extend(f.evidence);
-                    } else {
-                        out.ok = false;
-                        failing.extend(f.evidence);
-                    }
-                }
-                if !out.ok {
-                    out.evidence = failing;
-                }
-                out
-            }
-            FlowCond::Any(cs) => {
-                let mut out = Found::default();
-                let mut all_ev = Vec::new();
-                for c in cs {
-                    let f = self.flow(fi, c, depth);
-                    out.merge_binds(&f);
-                    if f.ok {
-                        out.ok = true;
-                        out.evidence = f.evidence;
-                        break;
-                    }
-                    all_ev.extend(f.evidence);
-                }
-                if !out.ok {
-                    out.evidence = all_ev;
-                }
-                out
-            }
-            FlowCond::Not(c) => {
-                let mut f = self.flow(fi, c, depth);
-                f.ok = !f.ok;
-                f
-            }
+            FlowCond::All(_) | FlowCond::Any(_) | FlowCond::Not(_) => self.flow(fi, c, depth),
             FlowCond::Has(sel) => {
                 let hits: Vec<usize> = if sel.reach == Reach::Imports {
                     let mut v: Vec<usize> =

@@ -725,7 +725,7 @@ fn record_call(
     if let Some(args) = args_node {
         record_route_refs(callee, args, src, unit, entries, local_refs);
     }
-    // Files are at most a few MiB (`walk::MAX_FILE_BYTES`), so offsets fit in u32.
+    // Files are at most a few MiB (`source::MAX_FILE_BYTES`), so offsets fit in u32.
     let start = file.call_args.len() as u32;
     if let Some(a) = args_node {
         file.call_args.push_str(prefix_within(text(a, src), 300));

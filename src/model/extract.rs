@@ -3,8 +3,8 @@
 
 use super::code::{self, CodeFile};
 use super::values::Values;
+use crate::diagnostic::Diagnostic;
 use crate::lang::Lang;
-use crate::report::Diagnostic;
 use crate::rules::compile::WITHIN_CALL;
 use crate::rules::dispatch::{Scratch, Target};
 use crate::rules::re::Groups;

@@ -12,8 +12,8 @@ pub mod refs;
 pub mod resolve;
 pub mod values;
 
+use crate::diagnostic::Diagnostic;
 use crate::lang::Lang;
-use crate::report::Diagnostic;
 use crate::rules::RuleSet;
 use crate::source::Location;
 use crate::walk::FileEntry;
@@ -24,9 +24,7 @@ use flows::Flow;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
-/// Facts the engine provides itself, addressable from rules like YAML facts.
-pub const BUILTIN_FACTS: &[&str] = &["dependency"];
-pub const BUILTIN_BASE: usize = 1 << 20;
+pub use crate::rules::{BUILTIN_BASE, BUILTIN_FACTS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {

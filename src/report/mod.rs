@@ -14,36 +14,7 @@ use crate::rules::RuleSet;
 use crate::rules::spec::{Severity, Verdict};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Diagnostic {
-    pub path: String,
-    pub message: String,
-    pub level: Level,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Warning,
-    Note,
-}
-
-impl Diagnostic {
-    pub fn warning(path: &str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            path: path.to_string(),
-            message: message.into(),
-            level: Level::Warning,
-        }
-    }
-    pub fn note(path: &str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            path: path.to_string(),
-            message: message.into(),
-            level: Level::Note,
-        }
-    }
-}
+pub use crate::diagnostic::{Diagnostic, Level};
 
 /// The JSON report's contract version: 2 added findings and evidence roles.
 pub const SCHEMA_VERSION: u32 = 2;

@@ -4,18 +4,26 @@ pub mod compile;
 pub mod dispatch;
 pub mod entries;
 pub mod error;
+pub mod phase;
 pub mod prefilter;
 pub mod queries;
 pub mod re;
+mod scalar;
 pub mod spec;
+pub mod template;
 
 use crate::lang::Lang;
 use error::RuleSource;
-use spec::{CheckSpec, FactFile, FactSpec, ModelSpec};
+use spec::{CheckSpec, FactFile, FactSpec, ModelSpec, Parsed};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// Facts the model provides itself (every package.json dependency), addressable from rules
+/// like YAML facts; their indexes start at `BUILTIN_BASE`, past any rule fact's.
+pub const BUILTIN_FACTS: &[&str] = &["dependency"];
+pub const BUILTIN_BASE: usize = 1 << 20;
 
 /// The prefix of every full check id.
 pub const ID_PREFIX: &str = "booking-flow-lifecycle";
@@ -73,6 +81,8 @@ pub struct Check {
     pub full_id: String,
     /// Where the check was loaded from (for test fixtures relative to it).
     pub origin: String,
+    /// Loaded from the embedded rules (its test fixtures live in the source checkout).
+    pub builtin: bool,
 }
 
 impl Check {
@@ -191,39 +201,39 @@ fn parse<T: serde::de::DeserializeOwned>(src: &RuleSource) -> miette::Result<T> 
 include!("yaml_options.rs");
 
 /// One rule file, deserialised.
-enum Parsed {
+enum ParsedFile {
     Facts(FactFile),
     Framework(entries::FrameworkFile),
-    Model(Box<ModelSpec>),
-    Check(Box<CheckSpec>),
+    Model(Box<ModelSpec<Parsed>>),
+    Check(Box<CheckSpec<Parsed>>),
 }
 
 pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     use rayon::prelude::*;
     // Files are deserialised in parallel (most of loading the rules), then merged in order, so
     // the first error reported is the first file's.
-    let parsed: Vec<miette::Result<Parsed>> = sources
+    let parsed: Vec<miette::Result<ParsedFile>> = sources
         .par_iter()
         .map(|src| {
             Ok(match kind_of(&src.path) {
-                Kind::Facts => Parsed::Facts(parse(src)?),
-                Kind::Framework => Parsed::Framework(parse(src)?),
-                Kind::Model => Parsed::Model(Box::new(parse(src)?)),
-                Kind::Check => Parsed::Check(Box::new(parse(src)?)),
+                Kind::Facts => ParsedFile::Facts(parse(src)?),
+                Kind::Framework => ParsedFile::Framework(parse(src)?),
+                Kind::Model => ParsedFile::Model(Box::new(parse(src)?)),
+                Kind::Check => ParsedFile::Check(Box::new(parse(src)?)),
             })
         })
         .collect();
     // Definitions sharing an id are variants of one fact, across the built-in files too (each
     // ORM or payment provider adds its own variants); a `--rules` file that redefines a
     // built-in id replaces the built-in variants.
-    let mut facts: Vec<(FactSpec, usize)> = Vec::new();
-    let mut model: Option<(ModelSpec, usize)> = None;
-    let mut checks: Vec<(CheckSpec, usize)> = Vec::new();
+    let mut facts: Vec<(FactSpec<Parsed>, usize)> = Vec::new();
+    let mut model: Option<(ModelSpec<Parsed>, usize)> = None;
+    let mut checks: Vec<(CheckSpec<Parsed>, usize)> = Vec::new();
     // A `--rules` framework file of the same name replaces the built-in one.
     let mut frameworks: Vec<(String, entries::FrameworkFile)> = Vec::new();
     for (i, parsed) in parsed.into_iter().enumerate() {
         match parsed? {
-            Parsed::Facts(file) => {
+            ParsedFile::Facts(file) => {
                 for f in file.facts {
                     let earlier_file = !sources[i].builtin
                         && facts.iter().any(|(g, si)| {
@@ -239,7 +249,7 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
                     facts.push((f, i));
                 }
             }
-            Parsed::Framework(f) => {
+            ParsedFile::Framework(f) => {
                 let name = sources[i]
                     .path
                     .rsplit('/')
@@ -249,8 +259,8 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
                 frameworks.retain(|(p, _)| p.rsplit('/').next() != Some(name.as_str()));
                 frameworks.push((sources[i].path.clone(), f));
             }
-            Parsed::Model(m) => model = Some((*m, i)),
-            Parsed::Check(c) => {
+            ParsedFile::Model(m) => model = Some((*m, i)),
+            ParsedFile::Check(c) => {
                 if let Some(pos) = checks.iter().position(|(d, _)| d.id.value == c.id.value) {
                     checks[pos] = (*c, i);
                 } else {
