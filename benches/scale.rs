@@ -12,6 +12,9 @@
 //! `BENCH_SIZES=1000,5000` picks other sizes; `BENCH_THREADS=N` passes `--threads N`;
 //! `BENCH_GENERATE=DIR` only writes the repositories under DIR.
 
+#[path = "support/synth.rs"]
+mod synth;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -101,7 +104,7 @@ fn main() {
         let dir = Path::new(&dir);
         for n in std::iter::once(10).chain(sizes.iter().copied()) {
             let d = dir.join(format!("repo-{n}"));
-            let stats = booking_audit::synth::generate(&d, n, 1).expect("generate repository");
+            let stats = synth::generate(&d, n, 1).expect("generate repository");
             println!("{}: {} files", d.display(), stats.files);
         }
         return;
@@ -137,7 +140,7 @@ fn main() {
     let mut audits = Vec::new();
     for &n in &sizes {
         let dir = tmp.path().join(format!("repo-{n}"));
-        let stats = booking_audit::synth::generate(&dir, n, 1).expect("generate repository");
+        let stats = synth::generate(&dir, n, 1).expect("generate repository");
         let d = dir.to_string_lossy().to_string();
         let parse_args = with_threads(vec![d.clone(), "--parse-only".into()]);
         let visit_args = with_threads(vec![
@@ -186,7 +189,7 @@ fn main() {
 /// A pre-commit-sized repository: end to end, process start included.
 fn small_repo(tmp: &Path, with_threads: &dyn Fn(Vec<String>) -> Vec<String>) {
     let dir = tmp.join("repo-10");
-    let stats = booking_audit::synth::generate(&dir, 10, 1).expect("generate repository");
+    let stats = synth::generate(&dir, 10, 1).expect("generate repository");
     let args = with_threads(vec![
         dir.to_string_lossy().to_string(),
         "--format".into(),

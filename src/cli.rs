@@ -138,16 +138,6 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DebugWhat::Flows)]
         show: DebugWhat,
     },
-    /// Writes a deterministic synthetic booking monorepo (for the benchmark and tests).
-    #[command(hide = true)]
-    Synth {
-        /// Directory to write into (created if missing).
-        out: PathBuf,
-        #[arg(long, default_value_t = 1000)]
-        files: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -330,16 +320,6 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
             };
             let (_, model) = crate::audit(&path, &set, &opts);
             let _ = write!(out, "{}", debug_dump(&set, &model, show));
-            Ok(0)
-        }
-        Some(Command::Synth {
-            out: dir,
-            files,
-            seed,
-        }) => {
-            let stats = crate::synth::generate(&dir, files, seed)
-                .map_err(|e| miette::miette!("{}: {e}", dir.display()))?;
-            let _ = writeln!(out, "files {} bytes {}", stats.files, stats.bytes);
             Ok(0)
         }
         None => {

@@ -17,7 +17,6 @@ pub mod rules;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
-pub mod synth;
 pub mod timing;
 pub mod walk;
 
