@@ -89,6 +89,13 @@ pub struct AuditArgs {
     /// Colour in the text report: auto, always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Do not read or write the fact cache (the report is the same either way).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Fact cache directory, outside the audited tree [default: $BOOKING_AUDIT_CACHE_DIR, else
+    /// the user cache directory, e.g. ~/.cache/booking-audit]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
     /// Benchmark baseline (`--parse-only`): walk, read and parse only, then print what was
     /// read. Taken out of the arguments before clap sees them (see [`HIDDEN_FLAGS`]).
     #[arg(skip)]
@@ -439,9 +446,18 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         exclude: globs(&exclude)?,
         display_root: &display,
     };
+    let (cache, notes) = if args.no_cache {
+        (None, vec![])
+    } else {
+        crate::cache::Cache::open(&crate::cache::Settings {
+            dir: args.cache_dir.clone(),
+            root: &args.path,
+            rules: args.rules.as_deref(),
+        })
+    };
     let progress = crate::progress::start(&display, crate::progress::wanted(args.quiet));
     let (report, model) = pool.install(|| {
-        let (mut report, model) = crate::audit(&args.path, &set, &opts);
+        let (mut report, model) = crate::audit_cached(&args.path, &set, &opts, cache.as_ref());
         let found = suppress::scan(&args.path, model.files.iter().map(|f| &*f.rel));
         suppress::apply(&mut report, found, &known);
         if let Some(b) = &baseline {
@@ -517,6 +533,17 @@ fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
         }
     }
     let _ = out.flush();
+    // The cache is written after the report is out: the user already has the answer.
+    let mut notes = notes;
+    if let Some(c) = cache {
+        notes.extend(std::mem::take(
+            &mut *c.notes.lock().unwrap_or_else(|e| e.into_inner()),
+        ));
+        c.finish();
+    }
+    for n in notes {
+        eprintln!("booking-audit: note: {n}");
+    }
     if let Some(path) = &args.write_baseline {
         let b = Baseline::of(&report);
         b.write(path)?;

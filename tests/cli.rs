@@ -73,24 +73,7 @@ fn synth_is_deterministic_and_parse_only_reads_every_file() {
     for p in [&a, &b] {
         synth::generate(p, 60, 3).unwrap();
     }
-    let files = |root: &std::path::Path| {
-        let mut v: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut stack = vec![root.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                    v.push((rel, std::fs::read(&p).unwrap()));
-                }
-            }
-        }
-        v.sort();
-        v
-    };
-    let (fa, fb) = (files(&a), files(&b));
+    let (fa, fb) = (common::files_under(&a), common::files_under(&b));
     assert_eq!(fa.len(), 60);
     assert!(fa == fb, "same size and seed, same bytes");
     let bytes: usize = fa.iter().map(|(_, t)| t.len()).sum();

@@ -89,8 +89,13 @@ impl ParsedFile {
 pub const DEPENDENCY_FACT: usize = super::BUILTIN_BASE;
 
 pub fn read_text(entry: &FileEntry) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(&entry.abs)
-        .map_err(|e| Diagnostic::warning(&entry.rel, format!("skipped: could not read: {e}")))?;
+    text_of(entry, std::fs::read(&entry.abs))
+}
+
+/// A file's text from what reading it gave (the fact cache reads and hashes the bytes first).
+fn text_of(entry: &FileEntry, read: std::io::Result<Vec<u8>>) -> Result<String, Diagnostic> {
+    let bytes =
+        read.map_err(|e| Diagnostic::warning(&entry.rel, format!("skipped: could not read: {e}")))?;
     if bytes.contains(&0) {
         return Err(Diagnostic::note(
             &entry.rel,
@@ -109,7 +114,17 @@ pub fn read_text(entry: &FileEntry) -> Result<String, Diagnostic> {
 }
 
 pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> ParsedFile {
-    let text = match read_text(entry) {
+    extract_read(entry, std::fs::read(&entry.abs), rules, parser)
+}
+
+/// `extract_file` on what reading the file gave.
+pub fn extract_read(
+    entry: &FileEntry,
+    read: std::io::Result<Vec<u8>>,
+    rules: &RuleSet,
+    parser: &mut Parser,
+) -> ParsedFile {
+    let text = match text_of(entry, read) {
         Ok(t) => t,
         Err(d) => return ParsedFile::empty(vec![d]),
     };
