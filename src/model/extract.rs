@@ -388,6 +388,7 @@ fn run_query(
                     }
                 }
                 let (start, end) = (node.start_byte(), node.end_byte());
+                let values = binding_values(values);
                 hits.push(Hit {
                     fact: fi,
                     variant: vi,
@@ -405,6 +406,23 @@ fn run_query(
         }
     }
     stopped_at
+}
+
+/// A binding's values cut to what `refs` reads of it (`binds`, `name`, `entity`, `via`,
+/// `ref_*`): bindings never reach checks or reports, and their match texts were most of the
+/// extraction's memory on large repositories. Other facts' values are kept whole.
+fn binding_values(values: Values) -> Values {
+    if !super::refs::BindingFact::is_binding(&values) {
+        return values;
+    }
+    let mut kept = Values::new();
+    for (k, v) in values.iter() {
+        if matches!(k, "binds" | "name" | "entity" | "via") || k.starts_with("ref_") {
+            kept.insert(k, v);
+        }
+    }
+    kept.shrink();
+    kept
 }
 
 /// Under the regex crosscheck, panics unless a variant the literal scan rejected fails its
