@@ -1,8 +1,10 @@
 //! `cargo bench`: audits generated booking monorepos of 1k, 5k and 20k files and prints, for
 //! each, the full audit against a parse-only baseline (walk, read and parse, no rules),
 //! files/s, MB/s, their ratio, peak RSS and the scaling from the smallest to the largest; then
-//! the end-to-end time of a 10-file repository, process start included. It prints figures and
-//! asserts none: timings depend on the machine.
+//! the end-to-end time of a 10-file repository, process start included. Audits are cold
+//! (`--no-cache`), and then warm: a second run with the fact cache filled by a first. It prints
+//! figures and asserts none: timings depend on the machine. `scripts/bench.sh` adds a real
+//! repository and ast-grep side by side.
 //!
 //! A second baseline, parse + visit, also walks every tree once with a cursor and does nothing
 //! else: its ratio to parse-only (`floor`) is the least any extraction that reads whole trees
@@ -11,6 +13,9 @@
 //! Each figure is the median of `BENCH_RUNS` runs (default 3; 15 for the 10-file repository).
 //! `BENCH_SIZES=1000,5000` picks other sizes; `BENCH_THREADS=N` passes `--threads N`;
 //! `BENCH_GENERATE=DIR` only writes the repositories under DIR.
+
+#[path = "support/synth.rs"]
+mod synth;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -101,7 +106,7 @@ fn main() {
         let dir = Path::new(&dir);
         for n in std::iter::once(10).chain(sizes.iter().copied()) {
             let d = dir.join(format!("repo-{n}"));
-            let stats = booking_audit::synth::generate(&d, n, 1).expect("generate repository");
+            let stats = synth::generate(&d, n, 1).expect("generate repository");
             println!("{}: {} files", d.display(), stats.files);
         }
         return;
@@ -120,7 +125,7 @@ fn main() {
         threads.as_deref().unwrap_or("all cores")
     );
     println!(
-        "{:>7} {:>8} | {:>10} {:>9} | {:>8} | {:>10} {:>9} {:>8} {:>9} | {:>6} {:>6} {:>10}",
+        "{:>7} {:>8} | {:>10} {:>9} | {:>8} | {:>10} {:>9} {:>8} {:>9} | {:>6} {:>6} {:>10} | {:>8} {:>5}",
         "files",
         "MB",
         "parse ms",
@@ -132,12 +137,14 @@ fn main() {
         "MB/s",
         "ratio",
         "floor",
-        "peak RSS"
+        "peak RSS",
+        "warm ms",
+        "/cold"
     );
     let mut audits = Vec::new();
     for &n in &sizes {
         let dir = tmp.path().join(format!("repo-{n}"));
-        let stats = booking_audit::synth::generate(&dir, n, 1).expect("generate repository");
+        let stats = synth::generate(&dir, n, 1).expect("generate repository");
         let d = dir.to_string_lossy().to_string();
         let parse_args = with_threads(vec![d.clone(), "--parse-only".into()]);
         let visit_args = with_threads(vec![
@@ -145,15 +152,30 @@ fn main() {
             "--parse-only".into(),
             "--visit-trees".into(),
         ]);
-        let audit_args = with_threads(vec![d.clone(), "--format".into(), "json".into()]);
+        let audit_args = with_threads(vec![
+            d.clone(),
+            "--format".into(),
+            "json".into(),
+            "--no-cache".into(),
+        ]);
+        let cache = tmp.path().join("cache").to_string_lossy().to_string();
+        let warm_args = with_threads(vec![
+            d.clone(),
+            "--format".into(),
+            "json".into(),
+            "--cache-dir".into(),
+            cache,
+        ]);
         // One unmeasured run warms the page cache for all three.
         run_once(&strs(&audit_args));
         let parse = median(&strs(&parse_args), runs);
         let visit = median(&strs(&visit_args), runs);
         let audit = median(&strs(&audit_args), runs);
+        run_once(&strs(&warm_args));
+        let warm = median(&strs(&warm_args), runs);
         let mb = stats.bytes as f64 / 1e6;
         println!(
-            "{:>7} {:>8.1} | {:>10.0} {:>9.0} | {:>8.0} | {:>10.0} {:>9.0} {:>8.0} {:>9.2} | {:>6.2} {:>6.2} {:>6.1} MiB",
+            "{:>7} {:>8.1} | {:>10.0} {:>9.0} | {:>8.0} | {:>10.0} {:>9.0} {:>8.0} {:>9.2} | {:>6.2} {:>6.2} {:>6.1} MiB | {:>8.0} {:>5.2}",
             stats.files,
             mb,
             ms(parse.wall),
@@ -166,6 +188,8 @@ fn main() {
             audit.wall.as_secs_f64() / parse.wall.as_secs_f64(),
             visit.wall.as_secs_f64() / parse.wall.as_secs_f64(),
             audit.peak_rss_kib as f64 / 1024.0,
+            ms(warm.wall),
+            warm.wall.as_secs_f64() / audit.wall.as_secs_f64(),
         );
         audits.push((n, audit));
         let _ = std::fs::remove_dir_all(&dir);
@@ -186,11 +210,12 @@ fn main() {
 /// A pre-commit-sized repository: end to end, process start included.
 fn small_repo(tmp: &Path, with_threads: &dyn Fn(Vec<String>) -> Vec<String>) {
     let dir = tmp.join("repo-10");
-    let stats = booking_audit::synth::generate(&dir, 10, 1).expect("generate repository");
+    let stats = synth::generate(&dir, 10, 1).expect("generate repository");
     let args = with_threads(vec![
         dir.to_string_lossy().to_string(),
         "--format".into(),
         "json".into(),
+        "--no-cache".into(),
     ]);
     let args = strs(&args);
     run_once(&args);

@@ -32,6 +32,11 @@ pub struct Options {
     pub baseline_ref: Option<String>,
     /// The root as reports name it; None: the path as given.
     pub display_root: Option<String>,
+    /// Do not read or write the fact cache (`--no-cache`).
+    pub no_cache: bool,
+    /// Where the fact cache lives; None: `$BOOKING_AUDIT_CACHE_DIR`, else the user's cache
+    /// directory. Never inside the audited tree.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// A finished audit.
@@ -42,6 +47,8 @@ pub struct Audit {
     pub rules: RuleSet,
     /// The config file's `fail_on`, when it sets one (the command line's wins over it).
     pub config_fail_on: Option<FailOn>,
+    /// Notes about the run that are not about the code (the fact cache's).
+    pub notes: Vec<String>,
 }
 
 impl Audit {
@@ -103,7 +110,22 @@ pub fn audit(path: &Path, opts: &Options) -> miette::Result<Audit> {
         exclude,
         display_root: &display,
     };
-    let (mut report, model) = crate::analyse(path, &set, &analysis);
+    let (cache, mut notes) = if opts.no_cache {
+        (None, vec![])
+    } else {
+        crate::cache::Cache::open(&crate::cache::Settings {
+            dir: opts.cache_dir.clone(),
+            root: path,
+            rules: opts.rules.as_deref(),
+        })
+    };
+    let (mut report, model) = crate::audit_cached(path, &set, &analysis, cache.as_ref());
+    if let Some(c) = cache {
+        notes.extend(std::mem::take(
+            &mut *c.notes.lock().unwrap_or_else(|e| e.into_inner()),
+        ));
+        c.finish();
+    }
     if !model
         .files
         .iter()
@@ -135,6 +157,7 @@ pub fn audit(path: &Path, opts: &Options) -> miette::Result<Audit> {
         report,
         rules: set,
         config_fail_on: config.fail_on,
+        notes,
     })
 }
 

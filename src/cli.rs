@@ -95,6 +95,13 @@ pub struct AuditArgs {
     /// Colour in the text report: auto, always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Do not read or write the fact cache (the report is the same either way).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Fact cache directory, outside the audited tree [default: $BOOKING_AUDIT_CACHE_DIR, else
+    /// the user cache directory, e.g. ~/.cache/booking-audit]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
     /// Benchmark baseline (`--parse-only`): walk, read and parse only, then print what was
     /// read. Taken out of the arguments before clap sees them (see [`HIDDEN_FLAGS`]).
     #[arg(skip)]
@@ -151,16 +158,6 @@ pub enum Command {
         rules: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = DebugWhat::Flows)]
         show: DebugWhat,
-    },
-    /// Writes a deterministic synthetic booking monorepo (for the benchmark and tests).
-    #[command(hide = true)]
-    Synth {
-        /// Directory to write into (created if missing).
-        out: PathBuf,
-        #[arg(long, default_value_t = 1000)]
-        files: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
     },
 }
 
@@ -348,16 +345,6 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
             };
             let (_, model) = crate::analyse(&path, &set, &opts);
             let _ = write!(out, "{}", debug_dump(&set, &model, show));
-            Ok(0)
-        }
-        Some(Command::Synth {
-            out: dir,
-            files,
-            seed,
-        }) => {
-            let stats = crate::synth::generate(&dir, files, seed)
-                .map_err(|e| miette::miette!("{}: {e}", dir.display()))?;
-            let _ = writeln!(out, "files {} bytes {}", stats.files, stats.bytes);
             Ok(0)
         }
         None => {

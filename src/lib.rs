@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod cache;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
@@ -22,7 +23,6 @@ pub mod rules;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
-pub mod synth;
 pub mod timing;
 pub mod walk;
 
@@ -99,8 +99,21 @@ pub fn analyse(
     rules: &rules::RuleSet,
     opts: &AuditOptions,
 ) -> (report::Report, model::RepoModel) {
+    audit_cached(root, rules, opts, None)
+}
+
+/// `audit`, with each file's extraction from the fact cache when it has it.
+pub fn audit_cached(
+    root: &Path,
+    rules: &rules::RuleSet,
+    opts: &AuditOptions,
+    cache: Option<&cache::Cache>,
+) -> (report::Report, model::RepoModel) {
     let (files, diags) = walk_files(root, opts);
-    let model = model::build(&files, rules, diags);
+    let model = model::build_with(&files, rules, diags, |e, parser| match cache {
+        Some(c) => c.extract(e, rules, parser),
+        None => model::extract::extract_file(e, rules, parser),
+    });
     dump::flows(&model, rules);
     let results = timing::phase("checks", || engine::evaluate(&model, rules));
     let mut report = report::build(

@@ -1,6 +1,9 @@
 //! End-to-end tests of the binary: output formats on the demo app, exit codes, rule errors.
 
 mod common;
+#[path = "../benches/support/synth.rs"]
+#[allow(dead_code)]
+mod synth;
 use common::{dir_with as rules_dir, run, schema_errors, stdout};
 
 #[test]
@@ -53,21 +56,8 @@ fn json_is_identical_whatever_the_thread_count() {
 fn json_is_identical_whatever_the_thread_count_on_a_generated_monorepo() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
-    let o = run(&[
-        "synth",
-        repo.to_str().unwrap(),
-        "--files",
-        "120",
-        "--seed",
-        "7",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(stdout(&o).starts_with("files 120 "), "{}", stdout(&o));
+    let stats = synth::generate(&repo, 120, 7).unwrap();
+    assert_eq!(stats.files, 120);
     let (one, four) = json_with_1_and_4_threads(repo.to_str().unwrap());
     let report: serde_json::Value = serde_json::from_str(&one).expect("valid JSON");
     assert_eq!(report["summary"]["files_scanned"], 120);
@@ -81,27 +71,9 @@ fn synth_is_deterministic_and_parse_only_reads_every_file() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     for p in [&a, &b] {
-        let o = run(&["synth", p.to_str().unwrap(), "--files", "60", "--seed", "3"]);
-        assert_eq!(o.status.code(), Some(0));
+        synth::generate(p, 60, 3).unwrap();
     }
-    let files = |root: &std::path::Path| {
-        let mut v: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut stack = vec![root.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                    v.push((rel, std::fs::read(&p).unwrap()));
-                }
-            }
-        }
-        v.sort();
-        v
-    };
-    let (fa, fb) = (files(&a), files(&b));
+    let (fa, fb) = (common::files_under(&a), common::files_under(&b));
     assert_eq!(fa.len(), 60);
     assert!(fa == fb, "same size and seed, same bytes");
     let bytes: usize = fa.iter().map(|(_, t)| t.len()).sum();

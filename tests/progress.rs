@@ -1,17 +1,16 @@
 //! The progress line (stderr, terminals only) never shows when stderr is piped.
 
 mod common;
+#[path = "../benches/support/synth.rs"]
+#[allow(dead_code)]
+mod synth;
 use common::{bin, stderr};
 
 #[test]
 fn a_long_run_with_piped_stderr_prints_no_progress() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
-    let o = bin()
-        .args(["synth", repo.to_str().unwrap(), "--files", "1500"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    synth::generate(&repo, 1500, 1).unwrap();
     let report = dir.path().join("r.json");
     // CI unset and not --quiet: only the piped stderr keeps the line away. The run lasts
     // well over the half second after which a terminal would get the line.

@@ -37,6 +37,8 @@ fn options(args: &AuditArgs) -> crate::Options {
         baseline: args.baseline.clone(),
         baseline_ref: args.baseline_ref.clone(),
         display_root: None,
+        no_cache: args.no_cache,
+        cache_dir: args.cache_dir.clone(),
     }
 }
 
@@ -138,6 +140,9 @@ pub(super) fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32
         }
     }
     let _ = out.flush();
+    for n in &done.notes {
+        eprintln!("booking-audit: note: {n}");
+    }
     if let Some(path) = &args.write_baseline {
         let b = Baseline::of(&report.checks);
         b.write(path)?;

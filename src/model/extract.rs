@@ -89,8 +89,13 @@ impl ParsedFile {
 pub const DEPENDENCY_FACT: usize = super::BUILTIN_BASE;
 
 pub fn read_text(entry: &FileEntry) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(&entry.abs)
-        .map_err(|e| Diagnostic::warning(&entry.rel, format!("skipped: could not read: {e}")))?;
+    text_of(entry, std::fs::read(&entry.abs))
+}
+
+/// A file's text from what reading it gave (the fact cache reads and hashes the bytes first).
+fn text_of(entry: &FileEntry, read: std::io::Result<Vec<u8>>) -> Result<String, Diagnostic> {
+    let bytes =
+        read.map_err(|e| Diagnostic::warning(&entry.rel, format!("skipped: could not read: {e}")))?;
     if bytes.contains(&0) {
         return Err(Diagnostic::note(
             &entry.rel,
@@ -109,7 +114,17 @@ pub fn read_text(entry: &FileEntry) -> Result<String, Diagnostic> {
 }
 
 pub fn extract_file(entry: &FileEntry, rules: &RuleSet, parser: &mut Parser) -> ParsedFile {
-    let text = match read_text(entry) {
+    extract_read(entry, std::fs::read(&entry.abs), rules, parser)
+}
+
+/// `extract_file` on what reading the file gave.
+pub fn extract_read(
+    entry: &FileEntry,
+    read: std::io::Result<Vec<u8>>,
+    rules: &RuleSet,
+    parser: &mut Parser,
+) -> ParsedFile {
+    let text = match text_of(entry, read) {
         Ok(t) => t,
         Err(d) => return ParsedFile::empty(vec![d]),
     };
@@ -373,6 +388,7 @@ fn run_query(
                     }
                 }
                 let (start, end) = (node.start_byte(), node.end_byte());
+                let values = binding_values(values);
                 hits.push(Hit {
                     fact: fi,
                     variant: vi,
@@ -390,6 +406,23 @@ fn run_query(
         }
     }
     stopped_at
+}
+
+/// A binding's values cut to what `refs` reads of it (`binds`, `name`, `entity`, `via`,
+/// `ref_*`): bindings never reach checks or reports, and their match texts were most of the
+/// extraction's memory on large repositories. Other facts' values are kept whole.
+fn binding_values(values: Values) -> Values {
+    if !super::refs::BindingFact::is_binding(&values) {
+        return values;
+    }
+    let mut kept = Values::new();
+    for (k, v) in values.iter() {
+        if matches!(k, "binds" | "name" | "entity" | "via") || k.starts_with("ref_") {
+            kept.insert(k, v);
+        }
+    }
+    kept.shrink();
+    kept
 }
 
 /// Under the regex crosscheck, panics unless a variant the literal scan rejected fails its

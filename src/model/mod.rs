@@ -150,12 +150,24 @@ fn sql_note(path: &str, line: usize, files: usize) -> Diagnostic {
     )
 }
 
-pub fn build(entries: &[FileEntry], rules: &RuleSet, mut diags: Vec<Diagnostic>) -> RepoModel {
+pub fn build(entries: &[FileEntry], rules: &RuleSet, diags: Vec<Diagnostic>) -> RepoModel {
+    build_with(entries, rules, diags, |e, parser| {
+        extract::extract_file(e, rules, parser)
+    })
+}
+
+/// `build`, with each file's extraction from `per_file` (the fact cache, or `extract_file`).
+pub fn build_with(
+    entries: &[FileEntry],
+    rules: &RuleSet,
+    mut diags: Vec<Diagnostic>,
+    per_file: impl Fn(&FileEntry, &mut tree_sitter::Parser) -> ParsedFile + Sync,
+) -> RepoModel {
     let parsed: Vec<ParsedFile> = crate::timing::phase("parse+extract", || {
         entries
             .par_iter()
             .map_init(tree_sitter::Parser::new, |parser, e| {
-                crate::timing::per_file(&e.rel, || extract::extract_file(e, rules, parser))
+                crate::timing::per_file(&e.rel, || per_file(e, parser))
             })
             .collect()
     });

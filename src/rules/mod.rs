@@ -129,7 +129,7 @@ pub fn load(extra: Option<&Path>) -> miette::Result<RuleSet> {
     load_sources(&sources)
 }
 
-fn read_dir_sources(dir: &Path) -> miette::Result<Vec<RuleSource>> {
+pub(crate) fn read_dir_sources(dir: &Path) -> miette::Result<Vec<RuleSource>> {
     if !dir.is_dir() {
         miette::bail!("--rules {}: not a directory", dir.display());
     }

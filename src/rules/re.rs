@@ -416,10 +416,14 @@ impl Automata {
 }
 
 const SIZE_LIMIT: usize = 1 << 24;
+/// Each regex's lazy DFA cache, per thread: hundreds of rule regexes at the default 2 MiB
+/// each were a large part of a big repository's peak memory, and rule regexes need far less.
+const DFA_CACHE: usize = 1 << 18;
 
 fn build_unicode(pattern: &str) -> Regex {
     regex::RegexBuilder::new(pattern)
         .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(DFA_CACHE)
         .build()
         .expect("validated regex compiles")
 }
@@ -428,6 +432,7 @@ fn build_ascii(pattern: &str) -> Option<BytesRegex> {
     regex::bytes::RegexBuilder::new(pattern)
         .unicode(false)
         .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(DFA_CACHE)
         .build()
         .ok()
 }

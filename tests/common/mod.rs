@@ -42,6 +42,26 @@ pub fn write(root: &Path, path: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
+/// Every file under `root` (path relative to it, bytes), sorted: to compare trees, or to
+/// show that a run wrote nothing.
+pub fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                v.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
 /// A copy of a fixture directory (relative to the crate root) in a temporary directory.
 pub fn copy_fixture(rel: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

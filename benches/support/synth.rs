@@ -1,4 +1,5 @@
-//! Deterministic synthetic booking monorepos for the benchmark and the thread-count test:
+//! Deterministic synthetic booking monorepos for the benchmarks and the tests that need a large
+//! tree (thread counts, the fact cache, the progress line), kept out of the library and binary:
 //! apps of a Prisma schema, route handlers calling services calling helpers, a Stripe
 //! webhook, client components and plain helpers. The same size and seed give the same bytes.
 
