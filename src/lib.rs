@@ -110,10 +110,11 @@ pub fn audit_cached(
     cache: Option<&cache::Cache>,
 ) -> (report::Report, model::RepoModel) {
     let (files, diags) = walk_files(root, opts);
-    let model = model::build_with(&files, rules, diags, |e, parser| match cache {
+    let mut model = model::build_with(&files, rules, diags, |e, parser| match cache {
         Some(c) => c.extract(e, rules, parser),
         None => model::extract::extract_file(e, rules, parser),
     });
+    engine::classify(&mut model, rules);
     dump::flows(&model, rules);
     let results = timing::phase("checks", || engine::evaluate(&model, rules));
     let mut report = report::build(

@@ -5,11 +5,11 @@
 //! later fail to compile here rather than vanish from cached runs. Decoding checks every length,
 //! index and range it reads, so a damaged entry is refused (`None`), never a panic.
 
+use crate::diagnostic::{Diagnostic, Level};
 use crate::intern::intern;
 use crate::model::code::{Call, CodeFile, Link, RouteRef, Unit};
 use crate::model::extract::{Hit, Manifest, ParsedFile};
 use crate::model::values::Values;
-use crate::report::{Diagnostic, Level};
 use crate::source::Location;
 use std::sync::Arc;
 

@@ -89,9 +89,27 @@ pub fn evaluate(model: &RepoModel, rules: &RuleSet) -> Vec<CheckResult> {
     timed.into_iter().map(|(r, _)| r).collect()
 }
 
-/// Used while building flows: does flow `fi` satisfy a flow-kind definition?
-pub fn flow_kind_holds(model: &RepoModel, rules: &RuleSet, fi: usize, cond: &FlowCond) -> bool {
-    Engine { model, rules }.flow(fi, cond, 0).ok
+/// Gives each flow its kinds (create, confirm, cancel...): the `flow_kinds` of model.yaml are
+/// flow conditions, so the engine decides them, once the model is built and before any check.
+pub fn classify(model: &mut RepoModel, rules: &RuleSet) {
+    let kinds: Vec<BTreeSet<String>> = (0..model.flows.len())
+        .map(|fi| {
+            let eng = Engine {
+                model: &*model,
+                rules,
+            };
+            rules
+                .model
+                .flow_kinds
+                .iter()
+                .filter(|(_, cond)| eng.flow(fi, cond, 0).ok)
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .collect();
+    for (f, k) in model.flows.iter_mut().zip(kinds) {
+        f.kinds = k;
+    }
 }
 
 impl<'a> Engine<'a> {

@@ -140,21 +140,8 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             files,
         });
     }
+    // Their kinds (create, cancel...) are conditions the engine decides: `engine::classify`.
     model.flows = flows;
-    let kinds: Vec<BTreeSet<String>> = (0..model.flows.len())
-        .map(|fi| {
-            rules
-                .model
-                .flow_kinds
-                .iter()
-                .filter(|(_, cond)| crate::engine::flow_kind_holds(model, rules, fi, cond))
-                .map(|(k, _)| k.clone())
-                .collect()
-        })
-        .collect();
-    for (f, k) in model.flows.iter_mut().zip(kinds) {
-        f.kinds = k;
-    }
     model.regions = regions;
 }
 
