@@ -1,0 +1,171 @@
+//! What a module takes from and gives to others: imports, `require`, exports, re-exports,
+//! `module.exports`, and module-level instances (`const db = new Client()`).
+
+use super::*;
+
+pub(super) fn record_import(node: Node, src: &str, file: &mut CodeFile) {
+    let Some(source) = node
+        .child_by_field_name("source")
+        .map(|s| unquote(text(s, src)))
+    else {
+        return;
+    };
+    let mut c = node.walk();
+    for child in node.named_children(&mut c) {
+        if child.kind() != "import_clause" {
+            continue;
+        }
+        let mut cc = child.walk();
+        for part in child.named_children(&mut cc) {
+            match part.kind() {
+                "identifier" => file
+                    .imports
+                    .push(Import::new(text(part, src), "default", &source)),
+                "namespace_import" => {
+                    if let Some(id) = part.named_child(0) {
+                        file.imports.push(Import::new(text(id, src), "*", &source));
+                    }
+                }
+                "named_imports" => {
+                    let mut sc = part.walk();
+                    for spec in part
+                        .named_children(&mut sc)
+                        .filter(|s| s.kind() == "import_specifier")
+                    {
+                        let name = spec
+                            .child_by_field_name("name")
+                            .map(|n| text(n, src).to_string())
+                            .unwrap_or_default();
+                        let local = spec
+                            .child_by_field_name("alias")
+                            .map(|n| text(n, src).to_string())
+                            .unwrap_or_else(|| name.clone());
+                        file.imports.push(Import::new(&local, &name, &source));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+pub(super) fn record_export(node: Node, src: &str, file: &mut CodeFile) {
+    let source = node
+        .child_by_field_name("source")
+        .map(|s| unquote(text(s, src)));
+    let t = text(node, src);
+    if let Some(source) = source {
+        let mut c = node.walk();
+        let mut any_clause = false;
+        for child in node.named_children(&mut c) {
+            if child.kind() == "export_clause" {
+                any_clause = true;
+                let mut sc = child.walk();
+                for spec in child
+                    .named_children(&mut sc)
+                    .filter(|s| s.kind() == "export_specifier")
+                {
+                    let name = spec
+                        .child_by_field_name("name")
+                        .map(|n| text(n, src).to_string())
+                        .unwrap_or_default();
+                    let alias = spec
+                        .child_by_field_name("alias")
+                        .map(|n| text(n, src).to_string())
+                        .unwrap_or_else(|| name.clone());
+                    file.reexports.push(ReExport::new(&alias, &name, &source));
+                }
+            }
+        }
+        if !any_clause {
+            file.reexports.push(ReExport::new("*", "*", &source));
+        }
+    } else if t.starts_with("export default")
+        && let Some(v) = node.child_by_field_name("value")
+        && v.kind() == "identifier"
+    {
+        file.default_export_name = Some(text(v, src).to_string());
+    }
+}
+
+/// `module.exports = BookingManager`: CommonJS's default export.
+pub(super) fn record_module_exports(node: Node, src: &str, file: &mut CodeFile) {
+    let side = |f: &str| {
+        node.child_by_field_name(f)
+            .map(|n| (n.kind(), text(n, src)))
+    };
+    if let (Some((_, "module.exports")), Some(("identifier", name))) = (side("left"), side("right"))
+    {
+        file.default_export_name = Some(name.to_string());
+    }
+}
+
+/// `const DatabaseClient = new Client()` at module level.
+pub(super) fn record_instance(g: &Grammar, node: Node, src: &str, file: &mut CodeFile) {
+    let (Some(name), Some(value)) = (child(node, g.name), child(node, g.value)) else {
+        return;
+    };
+    if name.kind() != "identifier" || value.kind() != "new_expression" {
+        return;
+    }
+    if let Some(class) = value
+        .child_by_field_name("constructor")
+        .filter(|c| c.kind() == "identifier")
+    {
+        file.instances
+            .push((text(name, src).to_string(), text(class, src).to_string()));
+    }
+}
+
+/// `const x = require('./y')` and `const { a, b } = require('./y')`.
+pub(super) fn record_require(g: &Grammar, node: Node, src: &str, file: &mut CodeFile) {
+    let Some(value) = child(node, g.value) else {
+        return;
+    };
+    if value.kind() != "call_expression" {
+        return;
+    }
+    let callee = child(value, g.function).map(|f| text(f, src)).unwrap_or("");
+    if callee != "require" {
+        return;
+    }
+    let Some(source) = child(value, g.arguments)
+        .and_then(|a| a.named_child(0))
+        .filter(|a| a.kind() == "string")
+        .map(|a| unquote(text(a, src)))
+    else {
+        return;
+    };
+    let Some(name) = child(node, g.name) else {
+        return;
+    };
+    match name.kind() {
+        "identifier" => file
+            .imports
+            .push(Import::new(text(name, src), "*", &source)),
+        "object_pattern" => {
+            let mut c = name.walk();
+            for p in name.named_children(&mut c) {
+                match p.kind() {
+                    "shorthand_property_identifier_pattern" => {
+                        let n = text(p, src).to_string();
+                        file.imports.push(Import::new(&n, &n, &source));
+                    }
+                    "pair_pattern" => {
+                        let k = p
+                            .child_by_field_name("key")
+                            .map(|n| text(n, src).to_string())
+                            .unwrap_or_default();
+                        let v = p
+                            .child_by_field_name("value")
+                            .map(|n| text(n, src).to_string())
+                            .unwrap_or_default();
+                        file.imports.push(Import::new(&v, &k, &source));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
