@@ -94,18 +94,25 @@ pub struct WalkOptions<'a> {
     pub exclude: &'a [glob_lite::Glob],
 }
 
+/// The walk both `walk` and `out_of_scope` take: gitignore-aware, hidden files skipped,
+/// sorted, symlinks not followed.
+fn walker(root: &Path) -> WalkBuilder {
+    let mut b = WalkBuilder::new(root);
+    b.hidden(true)
+        .parents(false)
+        .require_git(false)
+        .git_global(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b));
+    b
+}
+
 pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>) {
     let skipped_files = out_of_scope_files();
     let mut files = Vec::new();
     let mut diags = Vec::new();
     let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let walker = WalkBuilder::new(root)
-        .hidden(true)
-        .parents(false)
-        .require_git(false)
-        .git_global(false)
-        .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
+    let walker = walker(root)
         .filter_entry(|e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             !(is_dir && e.depth() > 0 && is_skipped_dir(&e.file_name().to_string_lossy()))
@@ -183,13 +190,7 @@ pub fn out_of_scope(root: &Path, opts: &WalkOptions) -> Vec<Excluded> {
     // The walker's filter outlives this call's borrows: it gets its own handles.
     let dirs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let (seen, base) = (dirs.clone(), root.to_path_buf());
-    let walker = WalkBuilder::new(root)
-        .hidden(true)
-        .parents(false)
-        .require_git(false)
-        .git_global(false)
-        .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
+    let walker = walker(root)
         .filter_entry(move |e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             if !is_dir || e.depth() == 0 {

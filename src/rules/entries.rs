@@ -193,12 +193,12 @@ impl Entries {
         !self.entries.iter().any(|e| e.kind == kind && !e.flow)
     }
 
-    /// The entry that keeps flows out of a whole file (`export: '.'` with `flow: false`), for
-    /// `--explain-scope`.
+    /// The entry that keeps flows out of the file at `path` (an `export` entry with
+    /// `flow: false` whose `file` matches), for `--explain-scope`.
     pub fn not_flow_file(&self, path: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| {
-            !e.flow && matches!(&e.on, On::Export { name, file } if name.as_str() == "." && file.is_match(path))
-        })
+        self.entries
+            .iter()
+            .find(|e| !e.flow && matches!(&e.on, On::Export { file, .. } if file.is_match(path)))
     }
 
     pub fn is_empty(&self) -> bool {
