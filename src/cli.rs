@@ -587,11 +587,12 @@ fn debug_dump(set: &RuleSet, model: &crate::model::RepoModel, show: DebugWhat) -
                 for e in &fl.events {
                     let f = &model.facts[e.fact];
                     o.push_str(&format!(
-                        "    {}{} {} tx={:?}\n",
+                        "    {}{} {} tx={:?}{}\n",
                         "  ".repeat(e.depth as usize),
                         fact_name(f.fact),
                         f.loc.short(),
-                        e.tx
+                        e.tx,
+                        e.ctx.describe()
                     ));
                 }
             }

@@ -7,7 +7,7 @@
 
 use crate::diagnostic::{Diagnostic, Level};
 use crate::intern::intern;
-use crate::model::code::{Call, CodeFile, Link, RouteRef, Unit};
+use crate::model::code::{Call, CodeFile, Guard, Link, RouteRef, Unit};
 use crate::model::extract::{Hit, Manifest, ParsedFile};
 use crate::model::values::Values;
 use crate::source::Location;
@@ -322,6 +322,8 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         use_server,
         call_args,
         parents,
+        guards,
+        export_aliases,
     } = c;
     e.n(units.len());
     for u in units {
@@ -409,6 +411,24 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
     for p in parents {
         e.n(*p);
     }
+    e.n(guards.len());
+    for Guard {
+        start,
+        end,
+        cond,
+        catch,
+    } in guards
+    {
+        e.n(*start);
+        e.n(*end);
+        e.s(cond);
+        e.b(*catch);
+    }
+    e.n(export_aliases.len());
+    for (a, b) in export_aliases {
+        e.s(a);
+        e.s(b);
+    }
 }
 
 fn dec_code(d: &mut Dec) -> Option<CodeFile> {
@@ -457,6 +477,15 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
     let (use_client, use_server) = (d.b()?, d.b()?);
     let call_args = d.string()?;
     let parents = d.list(Dec::n)?;
+    let guards = d.list(|d| {
+        Some(Guard {
+            start: d.n()?,
+            end: d.n()?,
+            cond: intern(d.s()?),
+            catch: d.b()?,
+        })
+    })?;
+    let export_aliases = d.list(|d| Some((d.string()?, d.string()?)))?;
     // What the model indexes or slices with must lie inside the file's own lists and text.
     let n = units.len();
     let args_ok = |c: &Call| {
@@ -480,5 +509,7 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
         use_server,
         call_args,
         parents,
+        guards,
+        export_aliases,
     })
 }

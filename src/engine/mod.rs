@@ -215,6 +215,15 @@ impl<'a> Engine<'a> {
                 return false;
             }
         }
+        if let Some(re) = &sel.fn_params
+            && !self
+                .model
+                .units
+                .get(f.unit)
+                .is_some_and(|u| re.is_match(&u.params.join(", ")))
+        {
+            return false;
+        }
         if let Some(re) = &sel.entity_lacks_field
             && self
                 .model
@@ -553,7 +562,10 @@ impl<'a> Engine<'a> {
             .events
             .iter()
             .enumerate()
-            .filter(move |(_, e)| self.fact_matches(sel, &self.model.facts[e.fact]))
+            .filter(move |(_, e)| {
+                event_context_matches(sel, &e.ctx)
+                    && self.fact_matches(sel, &self.model.facts[e.fact])
+            })
     }
 
     fn pair_items(&self, a: usize, b: usize) -> Vec<Item> {
@@ -830,6 +842,19 @@ impl<'a> Engine<'a> {
 }
 
 type Side_ = crate::rules::spec::Side;
+
+/// Where an event runs (in a catch block, under which conditions) against a selector's
+/// `in_catch`, `under` and `not_under`.
+fn event_context_matches(sel: &Selector, ctx: &crate::model::flows::Context) -> bool {
+    if sel.in_catch.is_some_and(|want| want != ctx.catch) {
+        return false;
+    }
+    let conds = ctx.conds.unwrap_or("");
+    if sel.under.as_ref().is_some_and(|re| !re.is_match(conds)) {
+        return false;
+    }
+    !sel.not_under.as_ref().is_some_and(|re| re.is_match(conds))
+}
 
 fn fill_values<'a>(t: &str, value: impl Fn(&str) -> Option<&'a str>) -> String {
     crate::rules::compile::fill_placeholders(t, |p| {

@@ -13,7 +13,10 @@ use std::num::NonZeroU16;
 mod entry;
 mod links;
 mod units;
-use links::{record_export, record_import, record_instance, record_module_exports, record_require};
+use links::{
+    record_export, record_export_alias, record_import, record_instance, record_module_exports,
+    record_require,
+};
 use std::sync::OnceLock;
 use tree_sitter::Node;
 use units::{describe_unit, is_named_member};
@@ -52,6 +55,20 @@ pub struct Call {
     /// file: an allocation per call cost more than the text): used to see a transaction client
     /// passed along.
     pub args: std::ops::Range<u32>,
+}
+
+/// A branch of a function's code that runs only under a condition or on an error: the
+/// consequence or alternative of an `if` (or `?:`), with the condition's text, or a `catch`
+/// block (`catch (e) {...}`, `.catch(...)`). Flows carry the guards their events run under,
+/// so a write that only runs when a hold has expired, or only when the payment call threw,
+/// is told from the one a request asked for (CHECKS.md edge case 20).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guard {
+    pub start: usize,
+    pub end: usize,
+    /// The condition's text, shortened; empty for a catch block.
+    pub cond: &'static str,
+    pub catch: bool,
 }
 
 /// A name one module takes from another: an import (`name` is the local binding) or a
@@ -109,6 +126,10 @@ pub struct CodeFile {
     pub call_args: String,
     /// Each unit's enclosing unit (0, the module, for a top-level function).
     pub parents: Vec<usize>,
+    /// Conditional branches and catch blocks, in source order of their start.
+    pub guards: Vec<Guard>,
+    /// Functions an exported wrapper call takes by name: (function, export name).
+    pub export_aliases: Vec<(String, String)>,
 }
 
 impl CodeFile {
@@ -123,6 +144,17 @@ impl CodeFile {
         self.classes.shrink_to_fit();
         self.call_args.shrink_to_fit();
         self.parents.shrink_to_fit();
+        self.guards.shrink_to_fit();
+        self.export_aliases.shrink_to_fit();
+    }
+
+    /// The guards around byte `pos` that lie inside `[lo, hi)` (one function's code),
+    /// outermost first.
+    pub fn guards_at(&self, pos: usize, lo: usize, hi: usize) -> impl Iterator<Item = &Guard> {
+        let n = self.guards.partition_point(|g| g.start <= pos);
+        self.guards[..n]
+            .iter()
+            .filter(move |g| g.start >= lo && g.end <= hi && pos < g.end)
     }
 
     /// A call's argument list, shortened.
@@ -179,6 +211,8 @@ enum Role {
     Declarator,
     Assignment,
     Class,
+    Branch,
+    Catch,
 }
 
 fn role_of(kind: &str) -> Role {
@@ -192,6 +226,8 @@ fn role_of(kind: &str) -> Role {
         "variable_declarator" => Role::Declarator,
         "assignment_expression" => Role::Assignment,
         "class_declaration" | "abstract_class_declaration" | "class" => Role::Class,
+        "if_statement" | "ternary_expression" => Role::Branch,
+        "catch_clause" => Role::Catch,
         _ => Role::Other,
     }
 }
@@ -207,6 +243,10 @@ struct Grammar {
     property: Option<FieldId>,
     name: Option<FieldId>,
     value: Option<FieldId>,
+    condition: Option<FieldId>,
+    consequence: Option<FieldId>,
+    alternative: Option<FieldId>,
+    body: Option<FieldId>,
 }
 
 impl Grammar {
@@ -231,6 +271,10 @@ impl Grammar {
                 property: field("property"),
                 name: field("name"),
                 value: field("value"),
+                condition: field("condition"),
+                consequence: field("consequence"),
+                alternative: field("alternative"),
+                body: field("body"),
             }
         })
     }
@@ -293,16 +337,81 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFil
                 record_require(g, node, src, &mut file);
                 if current == 0 {
                     record_instance(g, node, src, &mut file);
+                    record_export_alias(g, node, src, &mut file);
                 }
             }
             Role::Assignment => record_module_exports(node, src, &mut file),
             Role::Class => record_class(node, src, &mut file),
+            Role::Branch => record_branch(g, node, src, &mut file),
+            Role::Catch => {
+                if let Some(body) = child(node, g.body) {
+                    file.guards.push(Guard {
+                        start: body.start_byte(),
+                        end: body.end_byte(),
+                        cond: "",
+                        catch: true,
+                    });
+                }
+            }
             Role::Function | Role::Other => {}
         }
     }
     bind_local_refs(&mut file, local_refs);
+    // Pushed when their node is visited: an `if`'s alternative before the ifs nested in its
+    // consequence, a `.catch(...)` before the calls of its receiver chain.
+    file.guards
+        .sort_by_key(|g| (g.start, std::cmp::Reverse(g.end)));
     file.shrink();
     file
+}
+
+/// The two branches of an `if` or a `?:`, each guarded by the condition's text.
+fn record_branch(g: &Grammar, node: Node, src: &str, file: &mut CodeFile) {
+    let Some(cond) = child(node, g.condition) else {
+        return;
+    };
+    let cond = intern(&blank_strings(prefix_within(text(cond, src), 200)));
+    for n in [child(node, g.consequence), child(node, g.alternative)]
+        .into_iter()
+        .flatten()
+    {
+        file.guards.push(Guard {
+            start: n.start_byte(),
+            end: n.end_byte(),
+            cond,
+            catch: false,
+        });
+    }
+}
+
+/// A condition's text with the contents of its string literals removed (`status ===
+/// 'expired'` becomes `status === ''`): guards are matched on what the code tests, not on
+/// the text it compares with (`event.type === "checkout.session.expired"`).
+fn blank_strings(cond: &str) -> String {
+    let mut out = String::with_capacity(cond.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for ch in cond.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if ch == '\\' {
+                    escaped = true;
+                } else if ch == q {
+                    quote = None;
+                    out.push(ch);
+                }
+            }
+            None => {
+                if matches!(ch, '\'' | '"' | '`') {
+                    quote = Some(ch);
+                }
+                out.push(ch);
+            }
+        }
+    }
+    out
 }
 
 fn record_class(node: Node, src: &str, file: &mut CodeFile) {
@@ -377,6 +486,18 @@ fn record_call(
     if name == "require" {
         return;
     }
+    // `promise.catch(handler)`: the handler runs on an error, like a catch block.
+    if name == "catch"
+        && receiver.is_some()
+        && let Some(a) = args_node
+    {
+        file.guards.push(Guard {
+            start: a.start_byte(),
+            end: a.end_byte(),
+            cond: "",
+            catch: true,
+        });
+    }
     if let Some(args) = args_node {
         record_route_refs(callee, args, src, unit, entries, local_refs);
     }
@@ -393,4 +514,25 @@ fn record_call(
         receiver: receiver.map(intern),
         args: start..end,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blank_strings;
+
+    #[test]
+    fn string_literals_are_emptied_in_guards() {
+        assert_eq!(
+            blank_strings(r#"(event.type === "checkout.session.expired")"#),
+            r#"(event.type === "")"#
+        );
+        assert_eq!(
+            blank_strings(r"(s === 'it\'s' || isExpired(`a${b}`))"),
+            r"(s === '' || isExpired(``))"
+        );
+        assert_eq!(
+            blank_strings("(hold.expiresAt < now)"),
+            "(hold.expiresAt < now)"
+        );
+    }
 }

@@ -21,6 +21,76 @@ pub struct Event {
     /// Transaction region the event runs inside, if any.
     pub tx: Option<usize>,
     pub depth: u8,
+    /// The guards it runs under, along the calls that reached it.
+    pub ctx: Context,
+}
+
+/// What an event runs under: inside a catch block (here or in a caller, around the call
+/// that reached it), and the conditions of the branches around it, outermost first, joined
+/// with ` && ` (`if (expired) { cancelHold() }`: `cancelHold`'s writes run under `expired`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Context {
+    pub catch: bool,
+    pub conds: Option<&'static str>,
+}
+
+/// Conditions kept per event: deeper guards add little and the text must stay bounded.
+const MAX_COND_BYTES: usize = 600;
+
+impl Context {
+    /// This context, entered further by `inner` (a call's or a fact's own guards).
+    fn then(self, inner: Context) -> Context {
+        let conds = match (self.conds, inner.conds) {
+            (Some(a), Some(b)) if a.len() < MAX_COND_BYTES => Some(crate::intern::intern(
+                crate::source::prefix_within(&format!("{a} && {b}"), MAX_COND_BYTES),
+            )),
+            (a, b) => a.or(b),
+        };
+        Context {
+            catch: self.catch || inner.catch,
+            conds,
+        }
+    }
+
+    /// ` catch under=(...)` for a debug listing; empty outside every guard.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        if self.catch {
+            s.push_str(" catch");
+        }
+        if let Some(c) = self.conds {
+            s.push_str(" under=");
+            s.push_str(&crate::source::prefix_within(c, 80).replace('\n', " "));
+        }
+        s
+    }
+
+    /// The guards of the code around `pos` in unit `unit`.
+    fn at(model: &RepoModel, unit: usize, pos: usize) -> Context {
+        let u = &model.units[unit];
+        let Some(code) = model.files[u.file].code.as_ref() else {
+            return Context::default();
+        };
+        let lu = &code.units[u.local];
+        let mut out = Context::default();
+        let mut conds: Vec<&str> = Vec::new();
+        for g in code.guards_at(pos, lu.start, lu.end) {
+            // A function nested in the unit (a callback) is still the unit's code; a guard
+            // around the unit's own start is outside it.
+            if g.catch {
+                out.catch = true;
+            } else if !conds.contains(&g.cond) {
+                conds.push(g.cond);
+            }
+        }
+        if !conds.is_empty() {
+            out.conds = Some(crate::intern::intern(crate::source::prefix_within(
+                &conds.join(" && "),
+                MAX_COND_BYTES,
+            )));
+        }
+        out
+    }
 }
 
 pub struct Flow {
@@ -46,10 +116,12 @@ enum Item {
     Fact {
         fact: usize,
         tx: Option<usize>,
+        ctx: Context,
     },
     Call {
         target: usize,
         tx: Option<usize>,
+        ctx: Context,
     },
     /// A lifecycle hook: the items of `unit` between `start` and `end` (its function).
     Hook {
@@ -110,24 +182,26 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         {
             continue;
         }
-        let mut events = Vec::new();
-        let mut files = BTreeSet::new();
-        let mut stack = vec![root];
-        let module = model.units[root].is_module;
-        expand(
+        let mut walk = Walk {
             model,
-            &items,
-            &reach,
-            root,
-            None,
-            0,
-            None,
-            module,
-            &mut stack,
-            &mut events,
-            &mut files,
-            &mut 0,
-        );
+            items: &items,
+            reach: &reach,
+            stack: vec![root],
+            out: Vec::new(),
+            files: BTreeSet::new(),
+            followed: 0,
+        };
+        walk.expand(Frame {
+            unit: root,
+            range: None,
+            depth: 0,
+            tx: None,
+            ctx: Context::default(),
+            module_only: model.units[root].is_module,
+        });
+        let Walk {
+            out: events, files, ..
+        } = walk;
         if events.is_empty() {
             continue;
         }
@@ -231,7 +305,11 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
                 }
             }
         }
-        let item = Item::Fact { fact: i, tx };
+        let item = Item::Fact {
+            fact: i,
+            tx,
+            ctx: Context::at(model, f.unit, f.start),
+        };
         items[f.unit].push((f.start, rank(&item), item));
     }
     for (u, edges) in model.calls.iter().enumerate() {
@@ -243,6 +321,7 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
             let item = Item::Call {
                 target: e.target,
                 tx,
+                ctx: Context::at(model, u, e.pos),
             };
             items[u].push((e.pos, rank(&item), item));
         }
@@ -344,80 +423,101 @@ fn reaches_facts(model: &RepoModel, items: &[Vec<(usize, Item)>]) -> Vec<bool> {
     reach
 }
 
-#[allow(clippy::too_many_arguments)]
-fn expand(
-    model: &RepoModel,
-    items: &[Vec<(usize, Item)>],
-    reach: &[bool],
+/// One flow being expanded: what it reads and what it collects.
+struct Walk<'a> {
+    model: &'a RepoModel,
+    items: &'a [Vec<(usize, Item)>],
+    reach: &'a [bool],
+    /// The units on the current call path (a call back into one of them is not followed).
+    stack: Vec<usize>,
+    out: Vec<Event>,
+    files: BTreeSet<usize>,
+    followed: usize,
+}
+
+/// Where the walk is: a unit (or a hook's range of it), how deep, and the transaction and
+/// guards the call that reached it ran under.
+#[derive(Clone, Copy)]
+struct Frame {
     unit: usize,
     range: Option<(usize, usize)>,
     depth: usize,
-    inherited: Option<usize>,
+    tx: Option<usize>,
+    ctx: Context,
+    /// A module root: its own facts only (its calls start flows of their own).
     module_only: bool,
-    stack: &mut Vec<usize>,
-    out: &mut Vec<Event>,
-    files: &mut BTreeSet<usize>,
-    followed: &mut usize,
-) {
-    files.insert(model.units[unit].file);
-    let params = &model.units[unit].params;
-    for (pos, item) in &items[unit] {
-        if out.len() >= MAX_EVENTS {
+}
+
+impl Walk<'_> {
+    fn expand(&mut self, at: Frame) {
+        let model = self.model;
+        self.files.insert(model.units[at.unit].file);
+        let params = &model.units[at.unit].params;
+        for (pos, item) in &self.items[at.unit] {
+            if self.out.len() >= MAX_EVENTS {
+                return;
+            }
+            if at.range.is_some_and(|(s, e)| *pos < s || *pos >= e) {
+                continue;
+            }
+            match item {
+                Item::Fact { fact, tx, ctx } => {
+                    let f = &model.facts[*fact];
+                    let inherit = match f.value("client") {
+                        None => true,
+                        Some(c) => params
+                            .iter()
+                            .any(|p| *p == c.split('.').next().unwrap_or(c)),
+                    };
+                    let tx = tx.or(if inherit { at.tx } else { None });
+                    self.out.push(Event {
+                        fact: *fact,
+                        tx,
+                        depth: at.depth as u8,
+                        ctx: at.ctx.then(*ctx),
+                    });
+                }
+                Item::Call { target, tx, ctx } => {
+                    if at.module_only {
+                        continue;
+                    }
+                    self.follow(at, *target, None, *tx, *ctx);
+                }
+                Item::Hook {
+                    unit,
+                    start,
+                    end,
+                    tx,
+                } => self.follow(at, *unit, Some((*start, *end)), *tx, Context::default()),
+            }
+        }
+    }
+
+    fn follow(
+        &mut self,
+        at: Frame,
+        target: usize,
+        range: Option<(usize, usize)>,
+        tx: Option<usize>,
+        ctx: Context,
+    ) {
+        if at.depth >= MAX_DEPTH
+            || !self.reach[target]
+            || self.stack.contains(&target)
+            || self.followed >= MAX_CALLS_FOLLOWED
+        {
             return;
         }
-        if range.is_some_and(|(s, e)| *pos < s || *pos >= e) {
-            continue;
-        }
-        match item {
-            Item::Fact { fact, tx } => {
-                let f = &model.facts[*fact];
-                let inherit = match f.value("client") {
-                    None => true,
-                    Some(c) => params
-                        .iter()
-                        .any(|p| *p == c.split('.').next().unwrap_or(c)),
-                };
-                let tx = tx.or(if inherit { inherited } else { None });
-                out.push(Event {
-                    fact: *fact,
-                    tx,
-                    depth: depth as u8,
-                });
-            }
-            Item::Call { target, tx }
-            | Item::Hook {
-                unit: target, tx, ..
-            } => {
-                if module_only && matches!(item, Item::Call { .. })
-                    || depth >= MAX_DEPTH
-                    || !reach[*target]
-                    || stack.contains(target)
-                    || *followed >= MAX_CALLS_FOLLOWED
-                {
-                    continue;
-                }
-                let range = match item {
-                    Item::Hook { start, end, .. } => Some((*start, *end)),
-                    _ => None,
-                };
-                *followed += 1;
-                stack.push(*target);
-                expand(
-                    model,
-                    items,
-                    reach,
-                    *target,
-                    range,
-                    depth + 1,
-                    tx.or(inherited),
-                    false,
-                    stack,
-                    out,
-                    files,
-                    followed,
-                );
-                stack.pop();
-            }
-        }
+        self.followed += 1;
+        self.stack.push(target);
+        self.expand(Frame {
+            unit: target,
+            range,
+            depth: at.depth + 1,
+            tx: tx.or(at.tx),
+            ctx: at.ctx.then(ctx),
+            module_only: false,
+        });
+        self.stack.pop();
     }
 }

@@ -199,11 +199,21 @@ pub fn build_with(
         let unit_base = units.len();
         if let Some(code) = &mut p.code {
             let use_server = code.use_server;
+            let aliases = code.export_aliases.clone();
             // Parameters move to the unit's record; nothing reads the file's copy afterwards.
             for ((li, u), loc) in code.units.iter_mut().enumerate().zip(p.unit_locs) {
                 let top_level = !u.is_module && code.parents.get(li) == Some(&0);
                 let entry_kind = u.entry.or_else(|| {
-                    top_level.then(|| file_entry(rules, &entry.rel, u.name, use_server))?
+                    if !top_level {
+                        return None;
+                    }
+                    file_entry(rules, &entry.rel, u.name, use_server).or_else(|| {
+                        // `export const POST = withErrorHandler(handler)`: `handler` is POST.
+                        aliases
+                            .iter()
+                            .filter(|(f, _)| f == u.name)
+                            .find_map(|(_, export)| file_entry(rules, &entry.rel, export, false))
+                    })
                 });
                 units.push(UnitInfo {
                     file: fi,

@@ -340,6 +340,21 @@ pub struct Selector<P: Phase = Compiled> {
     /// not only inside the flow's functions (for validation schemas declared beside a handler).
     #[serde(default)]
     pub reach: Reach,
+    /// The parameters of the function holding the fact, joined with `, ` (`err, req, res,
+    /// next`: Express's error middleware), must match.
+    #[serde(default)]
+    pub fn_params: Option<P::Re>,
+    /// In flow conditions: the event runs inside a catch block (`true`) or outside every one
+    /// (`false`), in its function or around a call that reached it.
+    #[serde(default)]
+    pub in_catch: Option<bool>,
+    /// In flow conditions: a condition of a branch around the event (or around a call that
+    /// reached it) matches: `if (hold.expiresAt < new Date()) { ... }`.
+    #[serde(default)]
+    pub under: Option<P::Re>,
+    /// In flow conditions: no condition of a branch around the event matches.
+    #[serde(default)]
+    pub not_under: Option<P::Re>,
     #[serde(rename = "as", default)]
     pub bind: Option<Text>,
 }

@@ -117,6 +117,40 @@ pub(super) fn record_instance(g: &Grammar, node: Node, src: &str, file: &mut Cod
     }
 }
 
+/// `export const POST = withErrorHandler(handler)`: the functions an exported wrapper call
+/// takes by name (through nested wrappers, `withAuth(withLimit(handler))`) run as the export:
+/// (handler, POST).
+pub(super) fn record_export_alias(g: &Grammar, node: Node, src: &str, file: &mut CodeFile) {
+    let (Some(name), Some(value)) = (child(node, g.name), child(node, g.value)) else {
+        return;
+    };
+    let exported = node
+        .parent()
+        .and_then(|d| d.parent())
+        .is_some_and(|s| s.kind() == "export_statement");
+    if !exported || name.kind() != "identifier" || value.kind() != "call_expression" {
+        return;
+    }
+    let export = text(name, src);
+    let mut calls = vec![value];
+    // Wrappers nest a few deep at most; the bound keeps a pathological chain cheap.
+    while let Some(call) = calls.pop().filter(|_| file.export_aliases.len() < 64) {
+        let Some(args) = child(call, g.arguments) else {
+            continue;
+        };
+        let mut c = args.walk();
+        for a in args.named_children(&mut c) {
+            match a.kind() {
+                "identifier" => file
+                    .export_aliases
+                    .push((text(a, src).to_string(), export.to_string())),
+                "call_expression" => calls.push(a),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// `const x = require('./y')` and `const { a, b } = require('./y')`.
 pub(super) fn record_require(g: &Grammar, node: Node, src: &str, file: &mut CodeFile) {
     let Some(value) = child(node, g.value) else {

@@ -91,6 +91,19 @@ impl Ctx<'_> {
         }
     }
 
+    /// A selector of repository conditions, which see facts, not a flow's events.
+    fn repo_selector(&mut self, s: Selector<Parsed>) -> Out<Selector> {
+        if s.in_catch.is_some() || s.under.is_some() || s.not_under.is_some() {
+            let at = s.fact.items()[0].clone();
+            return Err(self.src.error_with_help(
+                &at,
+                "`in_catch`, `under` and `not_under` describe where a flow's event runs",
+                "use them in a flow condition (inside some_flow / every_flow `satisfies`, or a flow kind)",
+            ));
+        }
+        self.selector(s)
+    }
+
     fn selector(&mut self, s: Selector<Parsed>) -> Out<Selector> {
         let fact = match s.fact {
             FactRefs::One(f) => FactRefs::One(self.fact_ref(f)?),
@@ -103,6 +116,9 @@ impl Ctx<'_> {
         let where_ = self.re_map(s.where_)?;
         let unless = self.re_map(s.unless)?;
         let entity_lacks_field = self.opt_re(s.entity_lacks_field)?;
+        let fn_params = self.opt_re(s.fn_params)?;
+        let under = self.opt_re(s.under)?;
+        let not_under = self.opt_re(s.not_under)?;
         if let Some(k) = &s.entity {
             self.entity_kinds(k)?;
         }
@@ -115,6 +131,10 @@ impl Ctx<'_> {
             entity_lacks_field,
             side: s.side,
             reach: s.reach,
+            fn_params,
+            in_catch: s.in_catch,
+            under,
+            not_under,
             bind: s.bind,
         })
     }
@@ -144,7 +164,7 @@ impl Ctx<'_> {
             Cond::All(v) => Cond::All(self.conds(v)?),
             Cond::Any(v) => Cond::Any(self.conds(v)?),
             Cond::Not(c) => Cond::Not(Box::new(self.cond(*c)?)),
-            Cond::Exists(s) => Cond::Exists(Box::new(self.selector(*s)?)),
+            Cond::Exists(s) => Cond::Exists(Box::new(self.repo_selector(*s)?)),
             Cond::Entity(e) => Cond::Entity(Box::new(self.entity(*e)?)),
             Cond::EveryFlow(q) => Cond::EveryFlow(Box::new(self.quant(*q)?)),
             Cond::SomeFlow(q) => Cond::SomeFlow(Box::new(self.quant(*q)?)),
@@ -166,7 +186,7 @@ impl Ctx<'_> {
             },
             Cond::EveryFact(e) => {
                 let e = *e;
-                let of = self.selector(e.of)?;
+                let of = self.repo_selector(e.of)?;
                 let has = self.re_map(e.has)?;
                 self.bind(&e.bind);
                 Cond::EveryFact(Box::new(EveryFactSpec {
@@ -190,7 +210,7 @@ impl Ctx<'_> {
         let constraint = self.opt_re(e.constraint)?;
         let lacks_field = self.opt_re(e.lacks_field)?;
         let written_by = match e.written_by {
-            Some(w) => Some(Box::new(self.selector(*w)?)),
+            Some(w) => Some(Box::new(self.repo_selector(*w)?)),
             None => None,
         };
         self.bind(&e.bind);
