@@ -357,6 +357,7 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
     for Call {
         unit,
         pos,
+        end,
         name,
         receiver,
         args,
@@ -364,6 +365,7 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
     {
         e.n(*unit);
         e.n(*pos);
+        e.n(*end);
         e.s(name);
         e.opt_s(*receiver);
         e.u(args.start.into());
@@ -450,6 +452,7 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
         Some(Call {
             unit: d.n()?,
             pos: d.n()?,
+            end: d.n()?,
             name: intern(d.s()?),
             receiver: d.opt_s()?.map(intern),
             args: u32::try_from(d.u()?).ok()?..u32::try_from(d.u()?).ok()?,

@@ -49,6 +49,8 @@ pub struct Unit {
 pub struct Call {
     pub unit: usize,
     pub pos: usize,
+    /// Where the call ends (its closing parenthesis): a callback passed inline lies inside.
+    pub end: usize,
     pub name: &'static str,
     pub receiver: Option<&'static str>,
     /// Where the argument list's text, shortened, is in the file's `call_args` (one string per
@@ -510,6 +512,7 @@ fn record_call(
     file.calls.push(Call {
         unit,
         pos: node.start_byte(),
+        end: node.end_byte(),
         name: intern(&name),
         receiver: receiver.map(intern),
         args: start..end,

@@ -9,6 +9,8 @@ use std::collections::{HashMap, HashSet};
 #[derive(Debug, Clone)]
 pub struct Edge {
     pub pos: usize,
+    /// Where the call ends.
+    pub end: usize,
     pub target: usize,
     pub args: Box<str>,
 }
@@ -131,6 +133,7 @@ fn call_edges(model: &RepoModel, ix: &Index) -> Vec<Vec<Edge>> {
                             caller,
                             Edge {
                                 pos: call.pos,
+                                end: call.end,
                                 target,
                                 args: code.args(call).into(),
                             },
@@ -162,6 +165,7 @@ fn route_handlers(model: &RepoModel, ix: &Index) -> Vec<(usize, Option<String>, 
             let call = super::code::Call {
                 unit: 0,
                 pos: 0,
+                end: 0,
                 name: crate::intern::intern(name),
                 receiver: recv,
                 args: 0..0,
