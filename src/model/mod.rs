@@ -10,6 +10,7 @@ pub mod local_values;
 pub mod recover;
 pub mod refs;
 pub mod resolve;
+mod tx_helpers;
 pub mod values;
 
 use crate::diagnostic::Diagnostic;

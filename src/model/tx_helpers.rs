@@ -1,0 +1,96 @@
+//! Transactions opened through a helper (`runSerializable(async (tx) => ...)`): the helper's
+//! own transaction covers the callback written at each of its calls.
+
+use super::RepoModel;
+use super::flows::Region;
+
+/// Transactions opened through a helper: a function that calls its own callback parameter
+/// inside a transaction (`const inTx = (op) => db.transaction(async (tx) => op(tx))`, with
+/// isolation, retries or locks around it). At each call of it, the callback written inline
+/// runs in that transaction, through its first parameter: `inTx(async (tx) => { ... })`.
+pub(super) fn wrapper_regions(model: &RepoModel, regions: &[Region]) -> Vec<Region> {
+    let mut wrappers = vec![false; model.units.len()];
+    for r in regions {
+        let u = &model.units[r.unit];
+        let Some(code) = model.files[u.file].code.as_ref() else {
+            continue;
+        };
+        if u.params.is_empty() || wrappers[r.unit] {
+            continue;
+        }
+        wrappers[r.unit] = code.calls.iter().any(|c| {
+            c.unit == u.local
+                && c.receiver.is_none()
+                && (r.start..r.end).contains(&c.pos)
+                && u.params.contains(&c.name)
+        });
+    }
+    let mut out = Vec::new();
+    for (caller, edges) in model.calls.iter().enumerate() {
+        for e in edges.iter().filter(|e| wrappers[e.target]) {
+            if let Some(client) = inline_callback_param(&e.args) {
+                out.push(Region {
+                    unit: caller,
+                    start: e.pos,
+                    end: e.end,
+                    client: Some(client),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The first parameter of a function written as a call's first argument:
+/// `(async (tx, ctx) => ...`, `(tx => ...`, `(async function (tx) {...`.
+fn inline_callback_param(args: &str) -> Option<String> {
+    let mut s = args.trim_start().strip_prefix('(')?.trim_start();
+    if let Some(rest) = s.strip_prefix("async") {
+        s = rest.trim_start();
+    }
+    if let Some(rest) = s.strip_prefix("function") {
+        s = rest.trim_start();
+        s = s.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '$');
+        s = s.trim_start();
+    }
+    let parenthesised = s.starts_with('(');
+    s = s.trim_start_matches('(').trim_start();
+    let name: String = s
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+        .collect();
+    if name.is_empty() || name.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let after = s[name.len()..].trim_start();
+    // `(tx) =>`, `(tx, ctx) =>`, `(tx: Tx) =>`, `tx =>`: a parameter, not an argument value.
+    let is_param = if parenthesised {
+        after.starts_with([')', ',', ':', '='])
+    } else {
+        after.starts_with("=>")
+    };
+    is_param.then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_callback_param;
+
+    #[test]
+    fn the_inline_callback_names_its_transaction_client() {
+        let p = |s: &str| inline_callback_param(s);
+        assert_eq!(
+            p("(async (tx, salon) => { await tx.insert(a) })"),
+            Some("tx".into())
+        );
+        assert_eq!(p("(tx => tx.insert(a))"), Some("tx".into()));
+        assert_eq!(
+            p("(async (trx: Knex.Transaction) => {})"),
+            Some("trx".into())
+        );
+        assert_eq!(p("(async function (client) { })"), Some("client".into()));
+        assert_eq!(p("(bookingId, 3)"), None);
+        assert_eq!(p("((a + b) * 2)"), None);
+        assert_eq!(p("()"), None);
+    }
+}
