@@ -150,13 +150,15 @@ impl CodeFile {
         self.export_aliases.shrink_to_fit();
     }
 
-    /// The guards around byte `pos` that lie inside `[lo, hi)` (one function's code),
-    /// outermost first.
+    /// The guards around byte `pos` that lie inside `[lo, hi)` (one function's code; a guard
+    /// around the function itself is its caller's), outermost first. Only the guards that
+    /// start inside the function are scanned.
     pub fn guards_at(&self, pos: usize, lo: usize, hi: usize) -> impl Iterator<Item = &Guard> {
-        let n = self.guards.partition_point(|g| g.start <= pos);
-        self.guards[..n]
+        let first = self.guards.partition_point(|g| g.start < lo);
+        let n = self.guards.partition_point(|g| g.start <= pos).max(first);
+        self.guards[first..n]
             .iter()
-            .filter(move |g| g.start >= lo && g.end <= hi && pos < g.end)
+            .filter(move |g| g.end <= hi && pos < g.end)
     }
 
     /// A call's argument list, shortened.

@@ -74,9 +74,8 @@ impl Context {
         let lu = &code.units[u.local];
         let mut out = Context::default();
         let mut conds: Vec<&str> = Vec::new();
+        // A callback nested in the unit is the unit's code, so its guards count too.
         for g in code.guards_at(pos, lu.start, lu.end) {
-            // A function nested in the unit (a callback) is still the unit's code; a guard
-            // around the unit's own start is outside it.
             if g.catch {
                 out.catch = true;
             } else if !conds.contains(&g.cond) {
@@ -253,7 +252,7 @@ fn regions(model: &RepoModel, rules: &RuleSet) -> Vec<Region> {
             client: f.value("client").map(String::from),
         });
     }
-    out.sort_by_key(|r| (r.unit, r.start, std::cmp::Reverse(r.end)));
+    // `build` sorts them once the helpers' regions are added.
     out
 }
 
