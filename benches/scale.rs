@@ -14,12 +14,18 @@
 //! `BENCH_SIZES=1000,5000` picks other sizes; `BENCH_THREADS=N` passes `--threads N`;
 //! `BENCH_GENERATE=DIR` only writes the repositories under DIR.
 
+#[path = "support/parse_only.rs"]
+mod parse_only;
 #[path = "support/synth.rs"]
 mod synth;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// The first argument that makes this binary the parse-only baseline's child process
+/// (support/parse_only.rs) instead of the benchmark.
+const PARSE_ONLY: &str = "--parse-only-baseline";
 
 /// One run of the binary: wall time, CPU time and peak resident memory.
 #[derive(Clone, Copy)]
@@ -32,8 +38,13 @@ struct Run {
 // The child is reaped by wait4 in `wait_with_usage`, which also reads its rusage.
 #[allow(clippy::zombie_processes)]
 fn run_once(args: &[&str]) -> Run {
+    let program = if args.first() == Some(&PARSE_ONLY) {
+        std::env::current_exe().expect("the benchmark's own path")
+    } else {
+        PathBuf::from(env!("CARGO_BIN_EXE_booking-audit"))
+    };
     let start = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_booking-audit"))
+    let child = Command::new(program)
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -89,6 +100,11 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(PARSE_ONLY) {
+        parse_only::child(&args[2..]);
+        return;
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this too, so a plain
     // test run does nothing.
     if !std::env::args().any(|a| a == "--bench") {
@@ -146,12 +162,8 @@ fn main() {
         let dir = tmp.path().join(format!("repo-{n}"));
         let stats = synth::generate(&dir, n, 1).expect("generate repository");
         let d = dir.to_string_lossy().to_string();
-        let parse_args = with_threads(vec![d.clone(), "--parse-only".into()]);
-        let visit_args = with_threads(vec![
-            d.clone(),
-            "--parse-only".into(),
-            "--visit-trees".into(),
-        ]);
+        let parse_args = with_threads(vec![PARSE_ONLY.into(), d.clone()]);
+        let visit_args = with_threads(vec![PARSE_ONLY.into(), d.clone(), "--visit-trees".into()]);
         let audit_args = with_threads(vec![
             d.clone(),
             "--format".into(),

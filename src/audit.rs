@@ -34,8 +34,8 @@ pub struct Options {
     pub display_root: Option<String>,
     /// Do not read or write the fact cache (`--no-cache`).
     pub no_cache: bool,
-    /// Where the fact cache lives; None: `$BOOKING_AUDIT_CACHE_DIR`, else the user's cache
-    /// directory. Never inside the audited tree.
+    /// Where the fact cache lives; None: the user's cache directory (the CLI fills it from
+    /// `--cache-dir`, else `$BOOKING_AUDIT_CACHE_DIR`). Never inside the audited tree.
     pub cache_dir: Option<PathBuf>,
 }
 

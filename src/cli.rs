@@ -102,14 +102,6 @@ pub struct AuditArgs {
     /// the user cache directory, e.g. ~/.cache/booking-audit]
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
-    /// Benchmark baseline (`--parse-only`): walk, read and parse only, then print what was
-    /// read. Taken out of the arguments before clap sees them (see [`HIDDEN_FLAGS`]).
-    #[arg(skip)]
-    pub parse_only: bool,
-    /// With `--parse-only` (`--visit-trees`): also visit every node of each tree once, the
-    /// least any extraction must do, so the benchmark can show the floor under the audit's time.
-    #[arg(skip)]
-    pub visit_trees: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -158,6 +150,9 @@ pub enum Command {
         rules: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = DebugWhat::Flows)]
         show: DebugWhat,
+        /// Only flows (or facts' functions, or entities) whose name contains this text.
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
     },
 }
 
@@ -197,39 +192,13 @@ pub enum DebugWhat {
     Entities,
 }
 
-/// The benchmark's flags, kept out of clap so that no "a similar argument exists" tip and
-/// no completion ever names them.
-pub const HIDDEN_FLAGS: [&str; 2] = ["--parse-only", "--visit-trees"];
-
-/// Parses the command line; the hidden flags are taken out first and set afterwards.
+/// Parses the command line.
 pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
 where
     I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString>,
+    T: Into<std::ffi::OsString> + Clone,
 {
-    let mut hidden = [false; 2];
-    let mut rest: Vec<std::ffi::OsString> = Vec::new();
-    let mut after_dashes = false;
-    for a in args.into_iter().map(Into::into) {
-        match HIDDEN_FLAGS.iter().position(|f| !after_dashes && a == *f) {
-            Some(i) => hidden[i] = true,
-            None => {
-                after_dashes |= a == "--";
-                rest.push(a);
-            }
-        }
-    }
-    let mut cli = Cli::try_parse_from(rest)?;
-    if hidden[1] && !hidden[0] {
-        return Err(clap::Error::raw(
-            clap::error::ErrorKind::MissingRequiredArgument,
-            "--visit-trees requires --parse-only\n",
-        )
-        .with_cmd(&<Cli as clap::CommandFactory>::command()));
-    }
-    cli.audit.parse_only = hidden[0];
-    cli.audit.visit_trees = hidden[1];
-    Ok(cli)
+    Cli::try_parse_from(args)
 }
 
 /// The command line as `--help` shows it, for completion scripts: the hidden subcommands
@@ -275,6 +244,7 @@ fn unknown_command(path: &std::path::Path) -> miette::Result<()> {
 }
 
 pub fn main() -> i32 {
+    process_knobs();
     let cli = match parse_from(std::env::args_os()) {
         Ok(c) => c,
         Err(e) => {
@@ -289,6 +259,20 @@ pub fn main() -> i32 {
             eprintln!("{report:?}");
             2
         }
+    }
+}
+
+/// The environment variables that tune the process for developers and tests; the library
+/// reads none itself.
+fn process_knobs() {
+    let set = |name: &str| std::env::var_os(name).is_some();
+    crate::timing::enable(set("BOOKING_AUDIT_TIMINGS"));
+    crate::rules::re::crosscheck(set("BOOKING_AUDIT_REGEX_CROSSCHECK"));
+    if let Some(limit) = std::env::var("BOOKING_AUDIT_QUERY_WORK_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        crate::model::extract::lower_query_work_limit(limit);
     }
 }
 
@@ -336,7 +320,12 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
             let set = load_rules(rules.as_ref())?;
             crate::rule_cases::command(&set, filter.as_deref(), &mut out)
         }
-        Some(Command::Debug { path, rules, show }) => {
+        Some(Command::Debug {
+            path,
+            rules,
+            show,
+            filter,
+        }) => {
             let set = load_rules(rules.as_ref())?;
             let opts = crate::AuditOptions {
                 include: vec![],
@@ -344,7 +333,13 @@ pub fn run(cli: Cli) -> miette::Result<i32> {
                 display_root: &path.to_string_lossy(),
             };
             let (_, model) = crate::analyse(&path, &set, &opts);
-            let _ = write!(out, "{}", debug_dump(&set, &model, show));
+            let show = match show {
+                DebugWhat::Facts => crate::dump::Show::Facts,
+                DebugWhat::Flows => crate::dump::Show::Flows,
+                DebugWhat::Entities => crate::dump::Show::Entities,
+            };
+            let text = crate::dump::render(&set, &model, show, filter.as_deref().unwrap_or(""));
+            let _ = write!(out, "{text}");
             Ok(0)
         }
         None => {
@@ -525,78 +520,4 @@ fn indent(s: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn debug_dump(set: &RuleSet, model: &crate::model::RepoModel, show: DebugWhat) -> String {
-    let mut o = String::new();
-    let fact_name = |i: usize| -> String {
-        set.facts.get(i).map(|f| f.id.clone()).unwrap_or_else(|| {
-            crate::model::BUILTIN_FACTS
-                .get(i - crate::model::BUILTIN_BASE)
-                .unwrap_or(&"?")
-                .to_string()
-        })
-    };
-    match show {
-        DebugWhat::Facts => {
-            for f in &model.facts {
-                let vals: Vec<String> = f
-                    .values
-                    .iter()
-                    .filter(|(k, _)| !matches!(*k, "text" | "args" | "match"))
-                    .map(|(k, v)| format!("{k}={}", crate::source::shorten(v, 60)))
-                    .collect();
-                o.push_str(&format!(
-                    "{}:{} {} [{}] {}\n",
-                    f.loc.path,
-                    f.loc.line,
-                    fact_name(f.fact),
-                    model.units[f.unit].label(),
-                    vals.join(" ")
-                ));
-            }
-        }
-        DebugWhat::Entities => {
-            for e in &model.entities {
-                o.push_str(&format!(
-                    "{} ({}) kind={:?} aliases={:?}\n",
-                    e.name, e.key, e.kind, e.aliases
-                ));
-                for f in &e.fields {
-                    o.push_str(&format!(
-                        "    {} {} default={:?}\n",
-                        f.name, f.ty, f.default
-                    ));
-                }
-                for c in &e.constraints {
-                    o.push_str(&format!("    unique {:?}  {}\n", c.columns, c.loc.short()));
-                }
-            }
-        }
-        DebugWhat::Flows => {
-            for fl in &model.flows {
-                let u = &model.units[fl.root];
-                o.push_str(&format!(
-                    "flow {} {} entry={} kinds={:?} side={:?}\n",
-                    u.label(),
-                    u.loc.short(),
-                    u.entry.unwrap_or("function"),
-                    fl.kinds,
-                    fl.side
-                ));
-                for e in &fl.events {
-                    let f = &model.facts[e.fact];
-                    o.push_str(&format!(
-                        "    {}{} {} tx={:?}{}\n",
-                        "  ".repeat(e.depth as usize),
-                        fact_name(f.fact),
-                        f.loc.short(),
-                        e.tx,
-                        e.ctx.describe()
-                    ));
-                }
-            }
-        }
-    }
-    o
 }

@@ -1,68 +1,102 @@
-//! A developer's view of the model on stderr, for working out why a check decided as it did
-//! on a real repository: `BOOKING_AUDIT_DUMP=<text>` prints every flow whose root label
-//! contains the text (`*` for all), with its kinds and its ordered fact events;
-//! `BOOKING_AUDIT_DUMP=entities` prints the entities and their kinds instead.
+//! The rule author's view of the model (`booking-audit debug PATH --show facts|flows|entities
+//! [--filter TEXT]`): what was found in a repository, for working out why a check decided as
+//! it did. The one debug dump; nothing else prints the model.
 
 use crate::model::RepoModel;
 use crate::rules::RuleSet;
 
-pub fn flows(model: &RepoModel, rules: &RuleSet) {
-    let Some(filter) = std::env::var_os("BOOKING_AUDIT_DUMP") else {
-        return;
-    };
-    let filter = filter.to_string_lossy();
-    if filter == "entities" {
-        for e in &model.entities {
-            let fields: Vec<&str> = e.fields.iter().map(|f| f.name.as_str()).collect();
-            eprintln!(
-                "entity {} key={} kind={:?} aliases={:?} fields=[{}]",
-                e.name,
-                e.key,
-                e.kind,
-                e.aliases,
-                fields.join(",")
-            );
-        }
-        return;
-    }
-    for flow in &model.flows {
-        let label = model.units[flow.root].label();
-        if filter != "*" && !label.contains(filter.as_ref()) {
-            continue;
-        }
-        let kinds: Vec<&str> = flow.kinds.iter().map(String::as_str).collect();
-        eprintln!(
-            "flow {label} ({}) entry={} side={:?} kinds=[{}]",
-            model.units[flow.root].loc.path,
-            model.units[flow.root].entry.unwrap_or("function"),
-            flow.side,
-            kinds.join(",")
-        );
-        for ev in &flow.events {
-            let f = &model.facts[ev.fact];
-            let name = rules.facts.get(f.fact).map_or("builtin", |x| x.id.as_str());
-            let values: Vec<String> = f
-                .values
-                .iter()
-                .map(|(k, v)| format!("{k}={}", one_line(v)))
-                .collect();
-            eprintln!(
-                "  {}{name} {}:{} tx={:?} {}",
-                "  ".repeat(ev.depth as usize),
-                f.loc.path,
-                f.loc.line,
-                ev.tx,
-                values.join(" ")
-            );
-        }
-    }
+/// What the dump shows.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Show {
+    /// Every fact, with its function and values.
+    Facts,
+    /// Every flow: entry kind, kinds, and its ordered events with transaction and guards.
+    Flows,
+    /// Every entity: kind, fields and unique constraints.
+    Entities,
 }
 
-/// A value on one line, cut to a readable length.
-fn one_line(v: &str) -> String {
-    let flat: String = v.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(80) {
-        Some((i, _)) => format!("{}…", &flat[..i]),
-        None => flat,
+/// The dump as text; `filter` keeps the flows, the facts' functions or the entities whose
+/// name contains it ("" keeps all).
+pub fn render(set: &RuleSet, model: &RepoModel, show: Show, filter: &str) -> String {
+    let mut o = String::new();
+    let fact_name = |i: usize| -> String {
+        set.facts.get(i).map(|f| f.id.clone()).unwrap_or_else(|| {
+            crate::model::BUILTIN_FACTS
+                .get(i - crate::model::BUILTIN_BASE)
+                .unwrap_or(&"?")
+                .to_string()
+        })
+    };
+    match show {
+        Show::Facts => {
+            for f in &model.facts {
+                if !model.units[f.unit].label().contains(filter) {
+                    continue;
+                }
+                let vals: Vec<String> = f
+                    .values
+                    .iter()
+                    .filter(|(k, _)| !matches!(*k, "text" | "args" | "match"))
+                    .map(|(k, v)| format!("{k}={}", crate::source::shorten(v, 60)))
+                    .collect();
+                o.push_str(&format!(
+                    "{}:{} {} [{}] {}\n",
+                    f.loc.path,
+                    f.loc.line,
+                    fact_name(f.fact),
+                    model.units[f.unit].label(),
+                    vals.join(" ")
+                ));
+            }
+        }
+        Show::Entities => {
+            for e in &model.entities {
+                if !e.name.contains(filter) {
+                    continue;
+                }
+                o.push_str(&format!(
+                    "{} ({}) kind={:?} aliases={:?}\n",
+                    e.name, e.key, e.kind, e.aliases
+                ));
+                for f in &e.fields {
+                    o.push_str(&format!(
+                        "    {} {} default={:?}\n",
+                        f.name, f.ty, f.default
+                    ));
+                }
+                for c in &e.constraints {
+                    o.push_str(&format!("    unique {:?}  {}\n", c.columns, c.loc.short()));
+                }
+            }
+        }
+        Show::Flows => {
+            for fl in &model.flows {
+                let u = &model.units[fl.root];
+                if !u.label().contains(filter) {
+                    continue;
+                }
+                o.push_str(&format!(
+                    "flow {} {} entry={} kinds={:?} side={:?}\n",
+                    u.label(),
+                    u.loc.short(),
+                    u.entry.unwrap_or("function"),
+                    fl.kinds,
+                    fl.side
+                ));
+                for e in &fl.events {
+                    let f = &model.facts[e.fact];
+                    o.push_str(&format!(
+                        "    {}{} {} tx={:?}{}\n",
+                        "  ".repeat(e.depth as usize),
+                        fact_name(f.fact),
+                        f.loc.short(),
+                        e.tx,
+                        e.ctx.describe()
+                    ));
+                }
+            }
+        }
     }
+    o
 }

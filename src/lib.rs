@@ -51,47 +51,6 @@ fn walk_files(
     })
 }
 
-/// What the parse-only baseline read.
-pub struct ParseStats {
-    pub files: usize,
-    pub bytes: u64,
-    /// Nodes visited, when the trees were walked.
-    pub nodes: u64,
-}
-
-/// The benchmark's baseline: the audit's walk, read and parse, on the caller's thread pool,
-/// with no rules, queries, model or checks. Each tree is dropped once built. With `visit`,
-/// each tree's nodes are also visited once with a cursor (reading each kind id): a floor for
-/// any extraction that reads the whole tree.
-pub fn parse_only(root: &Path, opts: &AuditOptions, visit: bool) -> ParseStats {
-    use rayon::prelude::*;
-    let (files, _) = walk_files(root, opts);
-    let (bytes, nodes) = timing::phase("parse", || {
-        files
-            .par_iter()
-            .map_init(tree_sitter::Parser::new, |parser, e| {
-                let Ok(text) = model::extract::read_text(e) else {
-                    return (0, 0);
-                };
-                let mut nodes = 0;
-                if e.lang == lang::Lang::Manifest {
-                    let _ = serde_json::from_str::<serde_json::Value>(&text);
-                } else if let Ok(tree) = model::extract::parse(e, &text, parser)
-                    && visit
-                {
-                    nodes = pattern::visit_all(tree.root_node());
-                }
-                (text.len() as u64, nodes)
-            })
-            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
-    });
-    ParseStats {
-        files: files.len(),
-        bytes,
-        nodes,
-    }
-}
-
 /// The engine alone: walk, parse and extract, build the model, decide every check with these
 /// rules. No config, suppression or baseline: [`audit`] applies those, as the binary does.
 pub fn analyse(
@@ -115,7 +74,6 @@ pub fn audit_cached(
         None => model::extract::extract_file(e, rules, parser),
     });
     engine::classify(&mut model, rules);
-    dump::flows(&model, rules);
     let results = timing::phase("checks", || engine::evaluate(&model, rules));
     let mut report = report::build(
         opts.display_root,

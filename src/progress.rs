@@ -9,9 +9,9 @@ use std::time::Duration;
 /// How long a run goes before the line appears.
 const DELAY: Duration = Duration::from_millis(500);
 
-/// Whether a progress line may be shown at all.
-pub fn wanted(quiet: bool) -> bool {
-    !quiet && std::env::var_os("CI").is_none() && std::io::stderr().is_terminal()
+/// Whether a progress line may be shown at all (`in_ci`: the CLI saw `CI` set).
+pub fn wanted(quiet: bool, in_ci: bool) -> bool {
+    !quiet && !in_ci && std::io::stderr().is_terminal()
 }
 
 /// A running progress line; dropping it (when the audit ends) clears it.

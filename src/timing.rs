@@ -1,12 +1,19 @@
-//! Phase timings on stderr when `BOOKING_AUDIT_TIMINGS` is set: where a run spends its time,
-//! for the benchmark and for profiling without a profiler. Off, it costs one env lookup.
+//! Phase timings on stderr when turned on (the CLI does when `BOOKING_AUDIT_TIMINGS` is set):
+//! where a run spends its time, for the benchmark and for profiling without a profiler. Off,
+//! it costs one atomic load.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+static ON: AtomicBool = AtomicBool::new(false);
+
+/// Turns phase timings on or off for this process.
+pub fn enable(on: bool) {
+    ON.store(on, Ordering::Relaxed);
+}
+
 fn enabled() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("BOOKING_AUDIT_TIMINGS").is_some())
+    ON.load(Ordering::Relaxed)
 }
 
 /// Runs `f`, and when timings are on prints how long it took under `name`.

@@ -320,3 +320,31 @@ fn crate_paths_reads_groups_and_skips_comments() {
     );
     assert_eq!(got.into_iter().collect::<Vec<_>>(), ["a", "d", "f"]);
 }
+
+/// Lines of `text` that read an environment variable, outside `#[cfg(test)]` modules.
+fn env_reads(text: &str) -> Vec<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    code.lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .filter(|l| l.contains("env::var"))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// The library reads no environment variable: the CLI reads them and passes what they say
+/// down, so `booking_audit::audit` decides the same whatever the caller's environment.
+#[test]
+fn only_the_cli_reads_the_environment() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    read_src(&root, &root, &mut files);
+    let found: Vec<String> = files
+        .iter()
+        .filter(|(p, _)| p != "cli.rs" && !p.starts_with("cli/"))
+        .flat_map(|(p, t)| env_reads(t).into_iter().map(move |l| format!("{p}: {l}")))
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // The reader sees a read, and not one in a test module or a comment.
+    let sample = "// env::var in a comment\nlet x = std::env::var(\"A\");\n#[cfg(test)]\nmod t { fn f() { std::env::var_os(\"B\"); } }";
+    assert_eq!(env_reads(sample), ["let x = std::env::var(\"A\");"]);
+}

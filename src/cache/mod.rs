@@ -228,7 +228,6 @@ impl Cache {
         let dir = s
             .dir
             .clone()
-            .or_else(|| std::env::var_os(DIR_ENV).map(PathBuf::from))
             .or_else(|| dirs::cache_dir().map(|d| d.join("booking-audit")));
         let (Some(dir), Ok(root)) = (dir, s.root.canonicalize()) else {
             return (None, vec![]);
@@ -461,8 +460,7 @@ fn key(root: &Path, rules: Option<&Path>) -> Option<u128> {
     let exe = Meta::of(&std::env::current_exe().ok()?)?;
     field(&exe.len.to_le_bytes());
     field(&exe.mtime.to_le_bytes());
-    let limit = std::env::var("BOOKING_AUDIT_QUERY_WORK_LIMIT").unwrap_or_default();
-    field(limit.as_bytes());
+    field(&crate::model::extract::query_work_limit().to_le_bytes());
     if let Some(dir) = rules {
         for src in crate::rules::read_dir_sources(dir).ok()? {
             field(src.path.as_bytes());

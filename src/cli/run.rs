@@ -6,25 +6,6 @@ use crate::baseline::Baseline;
 use crate::report::{self, FailOn};
 use std::io::{IsTerminal, Write};
 
-/// The benchmark's baseline (hidden `--parse-only`): walk, read and parse, nothing else.
-fn parse_only(args: &AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| miette::miette!("thread pool: {e}"))?;
-    let opts = crate::AuditOptions {
-        include: crate::audit::globs(&args.include)?,
-        exclude: crate::audit::globs(&args.exclude)?,
-        display_root: "",
-    };
-    let stats = pool.install(|| crate::parse_only(&args.path, &opts, args.visit_trees));
-    let _ = writeln!(out, "files {} bytes {}", stats.files, stats.bytes);
-    if args.visit_trees {
-        let _ = writeln!(out, "nodes {}", stats.nodes);
-    }
-    Ok(0)
-}
-
 /// The library's options from the command line's.
 fn options(args: &AuditArgs) -> crate::Options {
     crate::Options {
@@ -38,7 +19,10 @@ fn options(args: &AuditArgs) -> crate::Options {
         baseline_ref: args.baseline_ref.clone(),
         display_root: None,
         no_cache: args.no_cache,
-        cache_dir: args.cache_dir.clone(),
+        cache_dir: args
+            .cache_dir
+            .clone()
+            .or_else(|| std::env::var_os(crate::cache::DIR_ENV).map(std::path::PathBuf::from)),
     }
 }
 
@@ -74,9 +58,6 @@ fn explain_scope(args: &AuditArgs, out: &mut impl Write) -> miette::Result<i32> 
 }
 
 pub(super) fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32> {
-    if args.parse_only {
-        return parse_only(&args, out);
-    }
     if args.explain_scope {
         return explain_scope(&args, out);
     }
@@ -85,7 +66,10 @@ pub(super) fn audit(args: AuditArgs, out: &mut impl Write) -> miette::Result<i32
         .build()
         .map_err(|e| miette::miette!("thread pool: {e}"))?;
     let display = args.path.to_string_lossy().to_string();
-    let progress = crate::progress::start(&display, crate::progress::wanted(args.quiet));
+    let progress = crate::progress::start(
+        &display,
+        crate::progress::wanted(args.quiet, std::env::var_os("CI").is_some()),
+    );
     let done = pool.install(|| crate::audit(&args.path, &options(&args)));
     drop(progress);
     let done = done?;

@@ -31,7 +31,7 @@ const LITE_BUDGET: usize = 2048;
 
 /// When on, every `regex-lite` search is repeated on the full ASCII automaton and a difference
 /// panics: the rule-case tests turn it on, so every search they make checks the two engines
-/// agree. `BOOKING_AUDIT_REGEX_CROSSCHECK=1` turns it on for a run.
+/// agree. The CLI turns it on for a run when `BOOKING_AUDIT_REGEX_CROSSCHECK` is set.
 static CROSSCHECK: AtomicBool = AtomicBool::new(false);
 
 pub fn crosscheck(on: bool) {
@@ -39,12 +39,6 @@ pub fn crosscheck(on: bool) {
 }
 
 pub(crate) fn crosschecking() -> bool {
-    static FROM_ENV: OnceLock<()> = OnceLock::new();
-    FROM_ENV.get_or_init(|| {
-        if std::env::var_os("BOOKING_AUDIT_REGEX_CROSSCHECK").is_some() {
-            crosscheck(true);
-        }
-    });
     CROSSCHECK.load(Ordering::Relaxed)
 }
 
