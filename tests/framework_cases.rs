@@ -33,6 +33,19 @@ fn every_framework_names_its_entry_points() {
                 (u.label(), u.entry.unwrap_or("function"))
             })
             .collect();
+        for (label, side) in &case.sides {
+            let found = model
+                .flows
+                .iter()
+                .find(|f| &model.units[f.root].label() == label)
+                .map(|f| format!("{:?}", f.side).to_lowercase());
+            if found.as_deref() != Some(side.as_str()) {
+                failures.push(format!(
+                    "{path}: {}: flow {label:?}: expected side {side}, got {found:?}",
+                    case.name
+                ));
+            }
+        }
         for (label, kind) in &case.flows {
             match got.get(label) {
                 // `none`: no flow starts there.

@@ -210,6 +210,8 @@ enum Role {
     Other,
     Function,
     Call,
+    /// `new Worker('bookings', process)`: a registration by constructor.
+    New,
     Import,
     Export,
     Declarator,
@@ -225,6 +227,7 @@ fn role_of(kind: &str) -> Role {
     }
     match kind {
         "call_expression" => Role::Call,
+        "new_expression" => Role::New,
         "import_statement" => Role::Import,
         "export_statement" => Role::Export,
         "variable_declarator" => Role::Declarator,
@@ -335,6 +338,14 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFil
         let current = open.last().map(|&(_, u)| u).unwrap_or(0);
         match role {
             Role::Call => record_call(g, node, src, current, &mut file, entries, &mut local_refs),
+            Role::New => {
+                if let (Some(ctor), Some(args)) = (
+                    node.child_by_field_name("constructor"),
+                    child(node, g.arguments),
+                ) {
+                    record_route_refs(ctor, args, src, current, entries, &mut local_refs);
+                }
+            }
             Role::Import => record_import(node, src, &mut file),
             Role::Export => record_export(node, src, &mut file),
             Role::Declarator => {

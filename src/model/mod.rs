@@ -200,6 +200,13 @@ pub fn build_with(
         let unit_base = units.len();
         if let Some(code) = &mut p.code {
             let use_server = code.use_server;
+            let directive = if code.use_client {
+                "use client"
+            } else if use_server {
+                "use server"
+            } else {
+                ""
+            };
             let aliases = code.export_aliases.clone();
             // Parameters move to the unit's record; nothing reads the file's copy afterwards.
             for ((li, u), loc) in code.units.iter_mut().enumerate().zip(p.unit_locs) {
@@ -208,13 +215,25 @@ pub fn build_with(
                     if !top_level {
                         return None;
                     }
-                    file_entry(rules, &entry.rel, u.name, use_server).or_else(|| {
-                        // `export const POST = withErrorHandler(handler)`: `handler` is POST.
-                        aliases
-                            .iter()
-                            .filter(|(f, _)| f == u.name)
-                            .find_map(|(_, export)| file_entry(rules, &entry.rel, export, false))
-                    })
+                    let at = FileAt {
+                        path: &entry.rel,
+                        use_server,
+                        directive,
+                    };
+                    file_entry(rules, &at, u.name)
+                        // `export default function BookingsPage()` is the file's `default`.
+                        .or_else(|| {
+                            u.default_export
+                                .then(|| file_entry(rules, &at, "default"))
+                                .flatten()
+                        })
+                        .or_else(|| {
+                            // `export const POST = withErrorHandler(handler)`: `handler` is POST.
+                            aliases
+                                .iter()
+                                .filter(|(f, _)| f == u.name)
+                                .find_map(|(_, export)| file_entry(rules, &at, export))
+                        })
                 });
                 units.push(UnitInfo {
                     file: fi,
@@ -370,16 +389,24 @@ impl RepoModel {
 /// A top-level function's entry kind from where it is (`rules/frameworks/*.yaml`): an export
 /// a route file names (`export async function POST` in `app/**/route.ts`), or a function of a
 /// `'use server'` file.
-fn file_entry(rules: &RuleSet, path: &str, name: &str, use_server: bool) -> Option<&'static str> {
+fn file_entry(rules: &RuleSet, at: &FileAt, name: &str) -> Option<&'static str> {
     let entries = &rules.entries;
     entries
-        .export(name, path)
+        .export(name, at.path, at.directive)
         .or_else(|| {
-            use_server
+            at.use_server
                 .then(|| entries.directive("use server"))
                 .flatten()
         })
         .map(|e| e.kind)
+}
+
+/// Where a top-level function is, for [`file_entry`]: its file's path and directive.
+struct FileAt<'a> {
+    path: &'a str,
+    use_server: bool,
+    /// The file's directive (`use client`, `use server`), or "".
+    directive: &'a str,
 }
 
 fn side_of(entry: &FileEntry, code: Option<&CodeFile>, rules: &RuleSet) -> Side {

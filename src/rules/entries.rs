@@ -32,6 +32,9 @@ pub struct FrameworkCase {
     /// Flow label (as `booking-audit debug PATH --show flows` prints it) -> entry kind, or
     /// `none` when no flow may start there.
     pub flows: std::collections::BTreeMap<String, String>,
+    /// Flow label -> the side it runs on (`server` or `client`), where the case says.
+    #[serde(default)]
+    pub sides: std::collections::BTreeMap<String, String>,
 }
 
 /// One way a function becomes an entry point.
@@ -44,6 +47,14 @@ pub struct EntrySpec {
     /// a regex on the called function's or method's name (`router.post`, `setInterval`).
     #[serde(default)]
     pub call: Option<String>,
+    /// For a `call` entry: calls, by name, that give the path to the registrations chained
+    /// on them (Express `router.route('/bookings').post(h)`).
+    #[serde(default)]
+    pub chained_path: Option<String>,
+    /// For an `export` entry: a file carrying this directive is not one (an App Router page
+    /// marked `'use client'` renders in the browser).
+    #[serde(default)]
+    pub not_directive: Option<String>,
     /// A method decorator that makes the method a handler (`@Post`, `@Cron`).
     #[serde(default)]
     pub decorator: Option<String>,
@@ -94,6 +105,8 @@ pub struct Entry {
     /// Whether a flow may start here.
     pub flow: bool,
     on: On,
+    chained_path: Option<Regex>,
+    not_directive: Option<Regex>,
 }
 
 #[derive(Debug)]
@@ -140,6 +153,26 @@ impl Entries {
                         ));
                     }
                 };
+                if e.chained_path.is_some() && e.call.is_none() {
+                    return Err(format!(
+                        "{path}: entries[{i}].chained_path: only a call entry has one"
+                    ));
+                }
+                if e.not_directive.is_some() && e.export.is_none() {
+                    return Err(format!(
+                        "{path}: entries[{i}].not_directive: only an export entry has one"
+                    ));
+                }
+                let not_directive = e
+                    .not_directive
+                    .as_deref()
+                    .map(|d| re("not_directive", d))
+                    .transpose()?;
+                let chained_path = e
+                    .chained_path
+                    .as_deref()
+                    .map(|c| re("chained_path", c))
+                    .transpose()?;
                 if e.kind.trim().is_empty() {
                     return Err(format!("{path}: entries[{i}].kind: empty"));
                 }
@@ -149,6 +182,8 @@ impl Entries {
                     fallback: e.fallback,
                     framework: f.framework.clone(),
                     flow: e.flow,
+                    chained_path,
+                    not_directive,
                     on,
                 });
             }
@@ -166,6 +201,13 @@ impl Entries {
         })
     }
 
+    /// Whether a call named `name` gives the path to the registrations chained on it.
+    pub fn gives_path(&self, name: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.chained_path.as_ref().is_some_and(|re| re.is_match(name)))
+    }
+
     /// The entry a method decorator (its name, without `@` and arguments) makes.
     pub fn decorator(&self, name: &str) -> Option<&Entry> {
         self.entries
@@ -173,10 +215,15 @@ impl Entries {
             .find(|e| matches!(&e.on, On::Decorator(re) if re.is_match(name)))
     }
 
-    /// The entry an exported function named `name` in the file at `path` is.
-    pub fn export(&self, name: &str, path: &str) -> Option<&Entry> {
+    /// The entry an exported function named `name` (`default` for a default export) in the
+    /// file at `path`, whose directive is `directive` ("" for none), is.
+    pub fn export(&self, name: &str, path: &str, directive: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| {
             matches!(&e.on, On::Export { name: n, file } if n.is_match(name) && file.is_match(path))
+                && !e
+                    .not_directive
+                    .as_ref()
+                    .is_some_and(|d| !directive.is_empty() && d.is_match(directive))
         })
     }
 

@@ -140,20 +140,59 @@ pub(super) fn router_route(
     src: &str,
     entries: &Entries,
 ) -> (Option<String>, Option<&'static str>) {
-    if call.kind() != "call_expression" {
-        return (None, None);
-    }
-    let Some(method) = call
-        .child_by_field_name("function")
-        .and_then(|c| callee_name(c, src))
-    else {
+    let field = match call.kind() {
+        "call_expression" => "function",
+        "new_expression" => "constructor",
+        _ => return (None, None),
+    };
+    let Some(callee) = call.child_by_field_name(field) else {
         return (None, None);
     };
-    let first = args.named_child(0);
-    match entries.call(method, has_path(first)) {
-        Some(e) => (registered_route(e, method, first, src), Some(e.kind)),
+    let Some(method) = callee_name(callee, src) else {
+        return (None, None);
+    };
+    let (path, _) = route_path(callee, args, src, entries);
+    match entries.call(method, path.is_some()) {
+        Some(e) => (registered_route(e, method, path, src), Some(e.kind)),
         None => (None, None),
     }
+}
+
+/// The path string a registration names, and whether it is its own first argument: its first
+/// argument when that is a string, else the first argument of a call it is chained on whose
+/// name a framework declares as giving the path (`router.route('/bookings').post(h)`).
+fn route_path<'t>(
+    callee: Node<'t>,
+    args: Node<'t>,
+    src: &str,
+    entries: &Entries,
+) -> (Option<Node<'t>>, bool) {
+    let first = args.named_child(0);
+    if has_path(first) {
+        return (first, true);
+    }
+    let mut object = (callee.kind() == "member_expression")
+        .then(|| callee.child_by_field_name("object"))
+        .flatten();
+    // A chain of registrations: `router.route('/x').get(a).post(b)`.
+    for _ in 0..8 {
+        let Some(call) = object.filter(|o| o.kind() == "call_expression") else {
+            break;
+        };
+        let Some(inner) = call.child_by_field_name("function") else {
+            break;
+        };
+        let inner_first = call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0));
+        if callee_name(inner, src).is_some_and(|n| entries.gives_path(n)) && has_path(inner_first) {
+            return (inner_first, false);
+        }
+        object = (inner.kind() == "member_expression")
+            .then(|| inner.child_by_field_name("object"))
+            .flatten();
+    }
+    (None, false)
 }
 
 /// Handlers passed by name to a registration (`router.post('/x', auth, createBooking)`,
@@ -169,12 +208,12 @@ pub(super) fn record_route_refs(
     let Some(method) = callee_name(callee, src) else {
         return;
     };
-    let first = args.named_child(0);
-    let Some(e) = entries.call(method, has_path(first)) else {
+    let (path, own) = route_path(callee, args, src, entries);
+    let Some(e) = entries.call(method, path.is_some()) else {
         return;
     };
-    let route = registered_route(e, method, first, src);
-    let skip = usize::from(e.label != Label::None);
+    let route = registered_route(e, method, path, src);
+    let skip = usize::from(e.label != Label::None && own);
     let mut c = args.walk();
     for a in args.named_children(&mut c).skip(skip) {
         if matches!(a.kind(), "identifier" | "member_expression") {

@@ -122,6 +122,12 @@ pub(super) fn describe_unit(node: Node, src: &str, entries: &Entries) -> Unit {
     let name = name
         .or_else(|| route.clone())
         .unwrap_or_else(|| "<anonymous>".into());
+    // `async function cancel() { "use server"; ... }` inside a server component.
+    if entry.is_none()
+        && let Some(d) = body_directive(node, src)
+    {
+        entry = entries.directive(&d).map(|e| e.kind);
+    }
     Unit {
         name: intern(&name),
         container: container.as_deref().map(intern),
@@ -134,6 +140,20 @@ pub(super) fn describe_unit(node: Node, src: &str, entries: &Entries) -> Unit {
         default_export,
         entry,
     }
+}
+
+/// The directive a function's body opens with (`"use server"`), if any.
+fn body_directive(node: Node, src: &str) -> Option<String> {
+    let body = node.child_by_field_name("body")?;
+    if body.kind() != "statement_block" {
+        return None;
+    }
+    let first = body.named_child(0)?;
+    if first.kind() != "expression_statement" {
+        return None;
+    }
+    let expr = first.named_child(0)?;
+    (expr.kind() == "string").then(|| unquote(text(expr, src)))
 }
 
 fn param_names(params: Node, src: &str) -> Vec<&'static str> {
