@@ -175,6 +175,7 @@ pub fn scope(path: &Path, opts: &Options) -> miette::Result<Vec<walk::Excluded>>
     let walk_opts = walk::WalkOptions {
         include: &include,
         exclude: &exclude,
+        config_files: None,
     };
     let mut out = walk::out_of_scope(path, &walk_opts);
     let (files, _) = walk::walk(path, &walk_opts);

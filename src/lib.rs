@@ -39,6 +39,7 @@ pub struct AuditOptions<'a> {
 fn walk_files(
     root: &Path,
     opts: &AuditOptions,
+    rules: &rules::RuleSet,
 ) -> (Vec<walk::FileEntry>, Vec<diagnostic::Diagnostic>) {
     timing::phase("walk", || {
         walk::walk(
@@ -46,6 +47,7 @@ fn walk_files(
             &walk::WalkOptions {
                 include: &opts.include,
                 exclude: &opts.exclude,
+                config_files: rules.entries.config_files(),
             },
         )
     })
@@ -68,7 +70,7 @@ pub fn audit_cached(
     opts: &AuditOptions,
     cache: Option<&cache::Cache>,
 ) -> (report::Report, model::RepoModel) {
-    let (files, diags) = walk_files(root, opts);
+    let (files, diags) = walk_files(root, opts, rules);
     let mut model = model::build_with(&files, rules, diags, |e, parser| match cache {
         Some(c) => c.extract(e, rules, parser),
         None => model::extract::extract_file(e, rules, parser),

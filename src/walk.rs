@@ -92,6 +92,9 @@ pub struct FileEntry {
 pub struct WalkOptions<'a> {
     pub include: &'a [glob_lite::Glob],
     pub exclude: &'a [glob_lite::Glob],
+    /// Deployment config files the frameworks read (`vercel.json`'s cron routes), by path:
+    /// walked as JSON manifests although no language claims them.
+    pub config_files: Option<&'a regex::RegexSet>,
 }
 
 /// The walk both `walk` and `out_of_scope` take: gitignore-aware, hidden files skipped,
@@ -138,10 +141,14 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> (Vec<FileEntry>, Vec<Diagnostic>
         if !ft.is_file() {
             continue;
         }
-        let Some(lang) = Lang::from_path(entry.path()) else {
+        let rel = relative(root, entry.path());
+        let Some(lang) = Lang::from_path(entry.path()).or_else(|| {
+            opts.config_files
+                .is_some_and(|set| set.is_match(&rel))
+                .then_some(Lang::Manifest)
+        }) else {
             continue;
         };
-        let rel = relative(root, entry.path());
         if skipped_files.is_match(&rel) {
             continue;
         }

@@ -24,6 +24,7 @@ pub fn run(root: &Path, visit: bool) -> Stats {
         &walk::WalkOptions {
             include: &[],
             exclude: &[],
+            config_files: None,
         },
     );
     let (bytes, nodes) = files

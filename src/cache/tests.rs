@@ -8,6 +8,7 @@ fn entries(root: &Path) -> Vec<FileEntry> {
     let opts = crate::walk::WalkOptions {
         include: &[],
         exclude: &[],
+        config_files: None,
     };
     crate::walk::walk(root, &opts).0
 }

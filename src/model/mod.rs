@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod code;
+pub mod config_routes;
 pub mod entities;
 pub mod extract;
 pub mod flows;
@@ -321,6 +322,7 @@ pub fn build_with(
     model.reindex();
     crate::timing::phase("entities", || entities::build(&mut model, rules));
     crate::timing::phase("resolve", || resolve::resolve_calls(&mut model));
+    config_routes::apply(&mut model);
     crate::timing::phase("flows", || flows::build(&mut model, rules));
     crate::timing::note("sizes", || model.sizes());
     model

@@ -51,6 +51,14 @@ pub struct EntrySpec {
     /// on them (Express `router.route('/bookings').post(h)`).
     #[serde(default)]
     pub chained_path: Option<String>,
+    /// A deployment config file (a regex on its path, `(^|/)vercel\.json$`) that names routes
+    /// the platform calls itself: those routes' handlers are entries of this kind.
+    #[serde(default)]
+    pub config: Option<String>,
+    /// For `config`: where the routes are in the JSON, as a pointer whose `*` steps into every
+    /// element of an array (`/crons/*/path`).
+    #[serde(default)]
+    pub routes: Option<String>,
     /// For an `export` entry: a file carrying this directive is not one (an App Router page
     /// marked `'use client'` renders in the browser).
     #[serde(default)]
@@ -113,8 +121,16 @@ pub struct Entry {
 enum On {
     Call(Regex),
     Decorator(Regex),
-    Export { name: Regex, file: Regex },
+    Export {
+        name: Regex,
+        file: Regex,
+    },
     Directive(Regex),
+    /// Routes a config file names (`vercel.json` crons): the file, and the JSON pointer.
+    Config {
+        file: Regex,
+        routes: String,
+    },
 }
 
 /// Every framework's entries, in the order they are asked: specific ones first, then
@@ -124,6 +140,8 @@ pub struct Entries {
     entries: Vec<Entry>,
     /// Each framework file's cases, with the file's path.
     pub cases: Vec<(String, FrameworkCase)>,
+    /// Every `config` entry's file pattern, for the walk.
+    config_files: Option<regex::RegexSet>,
 }
 
 impl Entries {
@@ -131,6 +149,7 @@ impl Entries {
     pub fn compile(files: Vec<(String, FrameworkFile)>) -> Result<Entries, String> {
         let mut entries = Vec::new();
         let mut cases = Vec::new();
+        let mut config_files: Vec<String> = Vec::new();
         for (path, f) in files {
             cases.extend(f.tests.iter().map(|c| (path.clone(), c.clone())));
             for (i, e) in f.entries.into_iter().enumerate() {
@@ -139,17 +158,27 @@ impl Entries {
                         format!("{path}: entries[{i}].{what}: invalid regex {s:?}: {err}")
                     })
                 };
-                let on = match (&e.call, &e.decorator, &e.export, &e.directive) {
-                    (Some(c), None, None, None) => On::Call(re("call", c)?),
-                    (None, Some(d), None, None) => On::Decorator(re("decorator", d)?),
-                    (None, None, Some(x), None) => On::Export {
+                let on = match (&e.call, &e.decorator, &e.export, &e.directive, &e.config) {
+                    (Some(c), None, None, None, None) => On::Call(re("call", c)?),
+                    (None, Some(d), None, None, None) => On::Decorator(re("decorator", d)?),
+                    (None, None, Some(x), None, None) => On::Export {
                         name: re("export", x)?,
                         file: re("file", e.file.as_deref().unwrap_or("."))?,
                     },
-                    (None, None, None, Some(d)) => On::Directive(re("directive", d)?),
+                    (None, None, None, Some(d), None) => On::Directive(re("directive", d)?),
+                    (None, None, None, None, Some(c)) => {
+                        let file = re("config", c)?;
+                        config_files.push(c.clone());
+                        let Some(routes) = e.routes.clone().filter(|r| r.starts_with('/')) else {
+                            return Err(format!(
+                                "{path}: entries[{i}].routes: a config entry needs a JSON pointer to its routes (`/crons/*/path`)"
+                            ));
+                        };
+                        On::Config { file, routes }
+                    }
                     _ => {
                         return Err(format!(
-                            "{path}: entries[{i}]: give exactly one of call, decorator, export, directive"
+                            "{path}: entries[{i}]: give exactly one of call, decorator, export, directive, config"
                         ));
                     }
                 };
@@ -189,7 +218,15 @@ impl Entries {
             }
         }
         entries.sort_by_key(|e| e.fallback);
-        Ok(Entries { entries, cases })
+        let config_files = (!config_files.is_empty())
+            .then(|| regex::RegexSet::new(&config_files))
+            .transpose()
+            .map_err(|err| format!("config files: {err}"))?;
+        Ok(Entries {
+            entries,
+            cases,
+            config_files,
+        })
     }
 
     /// The entry a call named `name` makes of its function arguments; `has_path` says whether
@@ -199,6 +236,25 @@ impl Entries {
             matches!(&e.on, On::Call(re) if re.is_match(name))
                 && (e.label == Label::None || has_path)
         })
+    }
+
+    /// The config files the walk must read (`vercel.json`), if any framework names one.
+    pub fn config_files(&self) -> Option<&regex::RegexSet> {
+        self.config_files.as_ref()
+    }
+
+    /// The route lists of a config file at `path`: (JSON pointer, entry kind) of each entry
+    /// whose `config` names it.
+    pub fn config_routes(&self, path: &str) -> Vec<(&str, &'static str)> {
+        self.entries
+            .iter()
+            .filter_map(|e| match &e.on {
+                On::Config { file, routes } if file.is_match(path) => {
+                    Some((routes.as_str(), e.kind))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// Whether a call named `name` gives the path to the registrations chained on it.

@@ -22,7 +22,7 @@ include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 /// Facts the model provides itself (every package.json dependency), addressable from rules
 /// like YAML facts; their indexes start at `BUILTIN_BASE`, past any rule fact's.
-pub const BUILTIN_FACTS: &[&str] = &["dependency"];
+pub const BUILTIN_FACTS: &[&str] = &["dependency", "config-route"];
 pub const BUILTIN_BASE: usize = 1 << 20;
 
 /// The prefix of every full check id.

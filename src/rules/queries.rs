@@ -245,6 +245,7 @@ mod tests {
         let opts = crate::walk::WalkOptions {
             include: &[],
             exclude: &[],
+            config_files: None,
         };
         let (files, _) = crate::walk::walk(&root, &opts);
         let mut compared = 0;

@@ -92,6 +92,9 @@ impl ParsedFile {
 
 /// Index of the built-in `dependency` fact (package.json).
 pub const DEPENDENCY_FACT: usize = super::BUILTIN_BASE;
+/// Index of the built-in `config-route` fact: a route a deployment config names
+/// (`vercel.json` crons), with the entry kind it makes of the route's handlers.
+pub const CONFIG_ROUTE_FACT: usize = super::BUILTIN_BASE + 1;
 
 pub fn read_text(entry: &FileEntry) -> Result<String, Diagnostic> {
     text_of(entry, std::fs::read(&entry.abs))
@@ -135,7 +138,10 @@ pub fn extract_read(
     };
     let src = SourceText::new(text);
     if entry.lang == Lang::Manifest {
-        return manifest(entry, &src);
+        if entry.rel == "package.json".into() || entry.rel.ends_with("/package.json") {
+            return manifest(entry, &src);
+        }
+        return config_file(entry, &src, rules);
     }
     let tree = match parse(entry, &src.text, parser) {
         Ok(t) => t,
@@ -375,4 +381,70 @@ fn manifest(entry: &FileEntry, src: &SourceText) -> ParsedFile {
         diags: vec![],
         sql_error_line: None,
     }
+}
+
+/// A deployment config a framework names (`vercel.json`): each route at the entry's JSON
+/// pointer is a `config-route` fact, quoted at the route's string in the file.
+fn config_file(entry: &FileEntry, src: &SourceText, rules: &RuleSet) -> ParsedFile {
+    let json: serde_json::Value = match serde_json::from_str(&src.text) {
+        Ok(v) => v,
+        Err(e) => {
+            return ParsedFile::empty(vec![Diagnostic::warning(
+                &entry.rel,
+                format!("malformed JSON, its routes not read: {e}"),
+            )]);
+        }
+    };
+    let mut hits = Vec::new();
+    for (pointer, kind) in rules.entries.config_routes(&entry.rel) {
+        for route in json_strings(&json, pointer) {
+            let needle = format!("\"{route}\"");
+            let start = src.text.find(&needle).unwrap_or(0);
+            let mut values = Values::new();
+            values.insert("route", route.as_str());
+            values.insert("kind", kind);
+            values.insert("text", route.as_str());
+            hits.push(Hit {
+                fact: CONFIG_ROUTE_FACT,
+                variant: 0,
+                start,
+                end: start + needle.len(),
+                scope: (start, start),
+                loc: location(entry, src, start, start + needle.len()),
+                unit: 0,
+                values,
+            });
+        }
+    }
+    ParsedFile {
+        hits,
+        ..ParsedFile::empty(vec![])
+    }
+}
+
+/// The strings at a JSON pointer whose `*` steps into every element of an array or object.
+fn json_strings(json: &serde_json::Value, pointer: &str) -> Vec<String> {
+    let mut at = vec![json];
+    for step in pointer.split('/').skip(1) {
+        at = at
+            .into_iter()
+            .flat_map(|v| -> Vec<&serde_json::Value> {
+                match (step, v) {
+                    ("*", serde_json::Value::Array(a)) => a.iter().collect(),
+                    ("*", serde_json::Value::Object(o)) => o.values().collect(),
+                    (key, serde_json::Value::Object(o)) => o.get(key).into_iter().collect(),
+                    (key, serde_json::Value::Array(a)) => key
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| a.get(i))
+                        .into_iter()
+                        .collect(),
+                    _ => vec![],
+                }
+            })
+            .collect();
+    }
+    at.into_iter()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect()
 }
