@@ -5,6 +5,7 @@
 use super::RepoModel;
 use std::collections::{HashMap, HashSet};
 
+mod callbacks;
 mod modules;
 
 /// A resolved call: the call's position in its unit, and the unit it reaches.
@@ -97,7 +98,8 @@ pub fn resolve_calls(model: &mut RepoModel) {
     // One index for calls, route handlers and imports (it reads nothing they change), so the
     // import specifiers it resolves are resolved once.
     let ix = Index::new(model);
-    let edges = call_edges(model, &ix);
+    let mut edges = call_edges(model, &ix);
+    callbacks::add_edges(model, &ix, &mut edges);
     let routes = route_handlers(model, &ix);
     let imported = imported_files(model, &ix);
     drop(ix);
