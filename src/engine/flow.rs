@@ -184,20 +184,7 @@ impl Engine<'_> {
                     .take(wanted)
                     .map(|&i| self.fact_item(&self.model.facts[i]))
                     .collect();
-                let mut out = Found {
-                    ok: !hits.is_empty(),
-                    evidence: items.iter().take(3).cloned().collect(),
-                    ..Default::default()
-                };
-                self.bind(
-                    &mut out,
-                    &sel.bind,
-                    Binding {
-                        items,
-                        ..Default::default()
-                    },
-                );
-                out
+                self.found_items(items, 3, &sel.bind)
             }
             FlowCond::Before(p) | FlowCond::BeforeInTransaction(p) => {
                 let same_tx = matches!(c, FlowCond::BeforeInTransaction(_));

@@ -100,6 +100,24 @@ impl Engine<'_> {
         out
     }
 
+    /// Found when `items` is not empty: the first `keep` as evidence, all bound to `name`.
+    pub(super) fn found_items(&self, items: Vec<Item>, keep: usize, name: &Option<Text>) -> Found {
+        let mut out = Found {
+            ok: !items.is_empty(),
+            evidence: items.iter().take(keep).cloned().collect(),
+            ..Default::default()
+        };
+        self.bind(
+            &mut out,
+            name,
+            Binding {
+                items,
+                ..Default::default()
+            },
+        );
+        out
+    }
+
     pub(super) fn bind(&self, found: &mut Found, name: &Option<Text>, binding: Binding) {
         if let Some(n) = name {
             found.binds.insert(n.value.clone(), binding);
@@ -124,20 +142,7 @@ impl Engine<'_> {
                     .iter()
                     .map(|&i| self.fact_item(&self.model.facts[i]))
                     .collect();
-                let mut out = Found {
-                    ok: !items.is_empty(),
-                    evidence: items.iter().take(MAX_EVIDENCE).cloned().collect(),
-                    ..Default::default()
-                };
-                self.bind(
-                    &mut out,
-                    &sel.bind,
-                    Binding {
-                        items,
-                        ..Default::default()
-                    },
-                );
-                out
+                self.found_items(items, MAX_EVIDENCE, &sel.bind)
             }
             Cond::Entity(ec) => self.entity(ec),
             Cond::Ref(name) => self.cond(&self.rules.model.conditions[&name.value]),
@@ -268,19 +273,6 @@ impl Engine<'_> {
             }
         }
         items.sort_by(|a, b| a.loc.cmp(&b.loc));
-        let mut out = Found {
-            ok: !items.is_empty(),
-            evidence: items.iter().take(MAX_EVIDENCE).cloned().collect(),
-            ..Default::default()
-        };
-        self.bind(
-            &mut out,
-            &ec.bind,
-            Binding {
-                items,
-                ..Default::default()
-            },
-        );
-        out
+        self.found_items(items, MAX_EVIDENCE, &ec.bind)
     }
 }
