@@ -84,10 +84,15 @@ pub fn render(set: &RuleSet, model: &RepoModel, show: Show, filter: &str) -> Str
                     fl.kinds,
                     fl.side
                 ));
-                for e in &fl.events {
+                for (i, e) in fl.events.iter().enumerate() {
                     let f = &model.facts[e.fact];
+                    // Events `#lo..#hi` run on other paths (the event's branch returned).
+                    let exits = match e.elsewhere {
+                        (lo, hi) if lo < hi => format!(" returns-before=#{lo}..#{hi}"),
+                        _ => String::new(),
+                    };
                     o.push_str(&format!(
-                        "    {}{} {} tx={:?}{}\n",
+                        "    #{i} {}{} {} tx={:?}{}{exits}\n",
                         "  ".repeat(e.depth as usize),
                         fact_name(f.fact),
                         f.loc.short(),

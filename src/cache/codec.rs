@@ -419,12 +419,14 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         end,
         cond,
         catch,
+        exits,
     } in guards
     {
         e.n(*start);
         e.n(*end);
         e.s(cond);
         e.b(*catch);
+        e.b(*exits);
     }
     e.n(export_aliases.len());
     for (a, b) in export_aliases {
@@ -486,6 +488,7 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
             end: d.n()?,
             cond: intern(d.s()?),
             catch: d.b()?,
+            exits: d.b()?,
         })
     })?;
     let export_aliases = d.list(|d| Some((d.string()?, d.string()?)))?;

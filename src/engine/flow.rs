@@ -195,7 +195,12 @@ impl Engine<'_> {
                 let mut out = Found::default();
                 'outer: for (j, t) in &thens {
                     for (i, f) in &firsts {
-                        if i < j && (!same_tx || (f.tx.is_some() && f.tx == t.tx)) {
+                        let ordered = if p.same_path {
+                            f.leads_to(*i, *j)
+                        } else {
+                            i < j
+                        };
+                        if ordered && (!same_tx || (f.tx.is_some() && f.tx == t.tx)) {
                             out.ok = true;
                             out.evidence = self.pair_items(f.fact, t.fact);
                             self.bind(
@@ -257,8 +262,8 @@ impl Engine<'_> {
                 out
             }
             FlowCond::EachPreceded(p) => {
-                let firsts: Vec<usize> =
-                    self.events_matching(fi, &p.first).map(|(i, _)| i).collect();
+                let firsts: Vec<(usize, &crate::model::flows::Event)> =
+                    self.events_matching(fi, &p.first).collect();
                 let mut out = Found {
                     ok: true,
                     ..Default::default()
@@ -266,7 +271,10 @@ impl Engine<'_> {
                 let mut thens = Vec::new();
                 for (j, t) in self.events_matching(fi, &p.then) {
                     thens.push(self.fact_item(&self.model.facts[t.fact]));
-                    if !firsts.iter().any(|&i| i < j) && out.ok {
+                    let precedes = |&(i, f): &(usize, &crate::model::flows::Event)| {
+                        if p.same_path { f.leads_to(i, j) } else { i < j }
+                    };
+                    if !firsts.iter().any(precedes) && out.ok {
                         out.ok = false;
                         out.evidence = vec![self.fact_item(&self.model.facts[t.fact])];
                     }

@@ -71,6 +71,9 @@ pub struct Guard {
     /// The condition's text, shortened; empty for a catch block.
     pub cond: &'static str,
     pub catch: bool,
+    /// The branch ends in a `return` or `throw`: code after the `if` never runs once it was
+    /// taken (`if (free) { confirm(); return }` then `charge()`: the two are other paths).
+    pub exits: bool,
 }
 
 /// A name one module takes from another: an import (`name` is the local binding) or a
@@ -159,6 +162,22 @@ impl CodeFile {
         self.guards[first..n]
             .iter()
             .filter(move |g| g.end <= hi && pos < g.end)
+    }
+
+    /// The indexes of the guards around `pos` inside `[lo, hi)` whose branch ends in `return`
+    /// or `throw`, outermost first.
+    pub fn exiting_guards_at(
+        &self,
+        pos: usize,
+        lo: usize,
+        hi: usize,
+    ) -> impl Iterator<Item = usize> {
+        let first = self.guards.partition_point(|g| g.start < lo);
+        let n = self.guards.partition_point(|g| g.start <= pos).max(first);
+        (first..n).filter(move |&i| {
+            let g = &self.guards[i];
+            g.exits && g.end <= hi && pos < g.end
+        })
     }
 
     /// A call's argument list, shortened.
@@ -365,6 +384,7 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFil
                         end: body.end_byte(),
                         cond: "",
                         catch: true,
+                        exits: false,
                     });
                 }
             }
@@ -395,7 +415,32 @@ fn record_branch(g: &Grammar, node: Node, src: &str, file: &mut CodeFile) {
             end: n.end_byte(),
             cond,
             catch: false,
+            exits: ends_in_exit(n),
         });
+    }
+}
+
+/// Whether a branch (a statement, a block, an `else` clause) always ends in `return` or
+/// `throw`. Only the last statement is read: a branch that exits in a nested `if` on both
+/// sides is rare and taken as falling through.
+fn ends_in_exit(n: Node) -> bool {
+    let mut n = n;
+    loop {
+        match n.kind() {
+            "return_statement" | "throw_statement" => return true,
+            "else_clause" | "statement_block" => {
+                let mut cursor = n.walk();
+                let last = n
+                    .named_children(&mut cursor)
+                    .filter(|c| c.kind() != "comment")
+                    .last();
+                match last {
+                    Some(c) => n = c,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        }
     }
 }
 
@@ -511,6 +556,7 @@ fn record_call(
             end: a.end_byte(),
             cond: "",
             catch: true,
+            exits: false,
         });
     }
     if let Some(args) = args_node {
@@ -534,7 +580,49 @@ fn record_call(
 
 #[cfg(test)]
 mod tests {
-    use super::blank_strings;
+    use super::{blank_strings, ends_in_exit};
+    use crate::lang::Lang;
+
+    /// The (consequence, alternative) exit flags of each `if` in `src`, in source order.
+    fn if_exits(src: &str) -> Vec<(bool, Option<bool>)> {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&Lang::Js.grammar().unwrap()).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        let mut out = Vec::new();
+        let mut stack = vec![tree.root_node()];
+        let mut ifs = Vec::new();
+        while let Some(n) = stack.pop() {
+            if n.kind() == "if_statement" {
+                ifs.push(n);
+            }
+            let mut c = n.walk();
+            stack.extend(n.children(&mut c));
+        }
+        ifs.sort_by_key(|n| n.start_byte());
+        for n in ifs {
+            let cons = n.child_by_field_name("consequence").unwrap();
+            let alt = n.child_by_field_name("alternative");
+            out.push((ends_in_exit(cons), alt.map(ends_in_exit)));
+        }
+        out
+    }
+
+    #[test]
+    fn a_branch_exits_when_its_last_statement_returns_or_throws() {
+        assert_eq!(
+            if_exits("if (a) { x(); return y; } else { z(); }"),
+            vec![(true, Some(false))]
+        );
+        assert_eq!(
+            if_exits("if (a) throw new Error('x'); else if (b) { return; /* done */ }"),
+            vec![(true, Some(false)), (true, None)]
+        );
+        // A return inside a nested block is not the branch's last statement.
+        assert_eq!(
+            if_exits("if (a) { if (b) { return; } log(); }"),
+            vec![(false, None), (true, None)]
+        );
+    }
 
     #[test]
     fn string_literals_are_emptied_in_guards() {

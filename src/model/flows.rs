@@ -23,6 +23,19 @@ pub struct Event {
     pub depth: u8,
     /// The guards it runs under, along the calls that reached it.
     pub ctx: Context,
+    /// Events in this range of indexes run only on other paths: the event lies in a branch
+    /// that ends in `return` or `throw`, and they come after that branch in the same call of
+    /// its function (empty: none). After the function returns, its caller goes on.
+    pub elsewhere: (u32, u32),
+}
+
+impl Event {
+    /// Whether the event at index `later` can run after this one, at `here`, on one path
+    /// through the code.
+    pub fn leads_to(&self, here: usize, later: usize) -> bool {
+        let (lo, hi) = self.elsewhere;
+        here < later && !(lo as usize <= later && later < hi as usize)
+    }
 }
 
 /// What an event runs under: inside a catch block (here or in a caller, around the call
@@ -116,11 +129,13 @@ enum Item {
         fact: usize,
         tx: Option<usize>,
         ctx: Context,
+        exits: Exits,
     },
     Call {
         target: usize,
         tx: Option<usize>,
         ctx: Context,
+        exits: Exits,
     },
     /// A lifecycle hook: the items of `unit` between `start` and `end` (its function).
     Hook {
@@ -129,6 +144,21 @@ enum Item {
         end: usize,
         tx: Option<usize>,
     },
+}
+
+/// The branches around a position, in its unit, that end in `return` or `throw`: their
+/// indexes in the file's guards, outermost first (mostly none, and then no allocation).
+type Exits = Box<[u32]>;
+
+fn exits_at(model: &RepoModel, unit: usize, pos: usize) -> Exits {
+    let u = &model.units[unit];
+    let Some(code) = model.files[u.file].code.as_ref() else {
+        return Exits::default();
+    };
+    let lu = &code.units[u.local];
+    code.exiting_guards_at(pos, lu.start, lu.end)
+        .map(|i| i as u32)
+        .collect()
 }
 
 /// Items at one position run hooks first, then the fact, then the calls it makes.
@@ -189,6 +219,10 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             reach: &reach,
             stack: vec![root],
             out: Vec::new(),
+            scopes: Vec::new(),
+            scope_parents: vec![0],
+            scope_calls: vec![0],
+            call_ends: vec![0],
             files: BTreeSet::new(),
             followed: 0,
         };
@@ -199,7 +233,10 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             tx: None,
             ctx: Context::default(),
             module_only: model.units[root].is_module,
+            scope: 0,
+            call: 0,
         });
+        walk.close_scopes();
         let Walk {
             out: events, files, ..
         } = walk;
@@ -310,6 +347,7 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
             fact: i,
             tx,
             ctx: Context::at(model, f.unit, f.start),
+            exits: exits_at(model, f.unit, f.start),
         };
         items[f.unit].push((f.start, rank(&item), item));
     }
@@ -323,6 +361,7 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
                 target: e.target,
                 tx,
                 ctx: Context::at(model, u, e.pos),
+                exits: exits_at(model, u, e.pos),
             };
             items[u].push((e.pos, rank(&item), item));
         }
@@ -432,6 +471,14 @@ struct Walk<'a> {
     /// The units on the current call path (a call back into one of them is not followed).
     stack: Vec<usize>,
     out: Vec<Event>,
+    /// Each event's innermost exiting branch (an index into `scope_parents`; 0: none).
+    scopes: Vec<u32>,
+    /// Each exiting branch as entered on this walk, with the one around it (0: none).
+    scope_parents: Vec<u32>,
+    /// Each exiting branch's call of its function (an index into `call_ends`).
+    scope_calls: Vec<u32>,
+    /// Each call of a function on this walk: the number of events when it returned.
+    call_ends: Vec<u32>,
     files: BTreeSet<usize>,
     followed: usize,
 }
@@ -447,13 +494,43 @@ struct Frame {
     ctx: Context,
     /// A module root: its own facts only (its calls start flows of their own).
     module_only: bool,
+    /// The innermost exiting branch the call that reached the unit runs in (0: none).
+    scope: u32,
+    /// This call of the unit (an index into `Walk::call_ends`).
+    call: u32,
 }
 
 impl Walk<'_> {
+    /// The innermost exiting branch of `exits` (this unit's, outermost first) as entered in
+    /// this call of the unit, creating the ones not yet entered.
+    fn enter(&mut self, at: &Frame, entered: &mut Vec<(u32, u32)>, exits: &[u32]) -> u32 {
+        let mut scope = at.scope;
+        for &g in exits {
+            scope = match entered.iter().find(|(eg, _)| *eg == g) {
+                Some(&(_, id)) => id,
+                None => {
+                    let id = self.scope_parents.len() as u32;
+                    self.scope_parents.push(scope);
+                    self.scope_calls.push(at.call);
+                    entered.push((g, id));
+                    id
+                }
+            };
+        }
+        scope
+    }
+
     fn expand(&mut self, at: Frame) {
+        self.expand_items(&at);
+        self.call_ends[at.call as usize] = self.out.len() as u32;
+    }
+
+    fn expand_items(&mut self, at: &Frame) {
+        let at = *at;
         let model = self.model;
         self.files.insert(model.units[at.unit].file);
         let params = &model.units[at.unit].params;
+        let mut entered: Vec<(u32, u32)> = Vec::new();
         for (pos, item) in &self.items[at.unit] {
             if self.out.len() >= MAX_EVENTS {
                 return;
@@ -462,7 +539,13 @@ impl Walk<'_> {
                 continue;
             }
             match item {
-                Item::Fact { fact, tx, ctx } => {
+                Item::Fact {
+                    fact,
+                    tx,
+                    ctx,
+                    exits,
+                } => {
+                    let scope = self.enter(&at, &mut entered, exits);
                     let f = &model.facts[*fact];
                     let inherit = match f.value("client") {
                         None => true,
@@ -476,13 +559,21 @@ impl Walk<'_> {
                         tx,
                         depth: at.depth as u8,
                         ctx: at.ctx.then(*ctx),
+                        elsewhere: (0, 0),
                     });
+                    self.scopes.push(scope);
                 }
-                Item::Call { target, tx, ctx } => {
+                Item::Call {
+                    target,
+                    tx,
+                    ctx,
+                    exits,
+                } => {
                     if at.module_only {
                         continue;
                     }
-                    self.follow(at, *target, None, *tx, *ctx);
+                    let scope = self.enter(&at, &mut entered, exits);
+                    self.follow(Frame { scope, ..at }, *target, None, *tx, *ctx);
                 }
                 Item::Hook {
                     unit,
@@ -511,6 +602,8 @@ impl Walk<'_> {
         }
         self.followed += 1;
         self.stack.push(target);
+        let call = self.call_ends.len() as u32;
+        self.call_ends.push(0);
         self.expand(Frame {
             unit: target,
             range,
@@ -518,7 +611,29 @@ impl Walk<'_> {
             tx: tx.or(at.tx),
             ctx: at.ctx.then(ctx),
             module_only: false,
+            scope: at.scope,
+            call,
         });
         self.stack.pop();
+    }
+
+    /// Sets each event's `elsewhere`: from after the last event of its innermost exiting
+    /// branch to the return of that branch's function (branches and calls are entered and
+    /// left in order, so each covers a run of events).
+    fn close_scopes(&mut self) {
+        let mut last = vec![0u32; self.scope_parents.len()];
+        for (i, &s) in self.scopes.iter().enumerate() {
+            let mut s = s;
+            while s != 0 {
+                last[s as usize] = i as u32;
+                s = self.scope_parents[s as usize];
+            }
+        }
+        for (e, &s) in self.out.iter_mut().zip(&self.scopes) {
+            if s != 0 {
+                let end = self.call_ends[self.scope_calls[s as usize] as usize];
+                e.elsewhere = (last[s as usize] + 1, end);
+            }
+        }
     }
 }

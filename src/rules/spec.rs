@@ -461,7 +461,8 @@ pub enum FlowCond<P: Phase = Compiled> {
     Any(Vec<FlowCond<P>>),
     Not(Box<FlowCond<P>>),
     Has(Box<Selector<P>>),
-    /// `first` occurs before `then` (an earlier event in the flow's order).
+    /// `first` occurs before `then` (an earlier event in the flow's order; with `same_path`,
+    /// on one path through the code).
     Before(Box<Pair<P>>),
     /// `first` occurs before `then`, and both in one transaction.
     BeforeInTransaction(Box<Pair<P>>),
@@ -489,6 +490,12 @@ pub enum FlowCond<P: Phase = Compiled> {
 pub struct Pair<P: Phase = Compiled> {
     pub first: Selector<P>,
     pub then: Selector<P>,
+    /// `then` must be able to run after `first` on one path: not after a branch that holds
+    /// `first` and ends in `return` or `throw` (`if (free) { insertConfirmed(); return }`,
+    /// then `charge()`). Off for a refusal that precedes what it guards (`if (clash) return
+    /// 409` before the insert), which is on the other path by design.
+    #[serde(default)]
+    pub same_path: bool,
 }
 
 #[derive(Debug, Deserialize, Clone)]

@@ -250,7 +250,11 @@ impl Ctx<'_> {
         let pair = |cx: &mut Self, p: Pair<Parsed>| -> Out<Box<Pair>> {
             let first = cx.selector(p.first)?;
             let then = cx.selector(p.then)?;
-            Ok(Box::new(Pair { first, then }))
+            Ok(Box::new(Pair {
+                first,
+                then,
+                same_path: p.same_path,
+            }))
         };
         Ok(match c {
             FlowCond::All(v) => FlowCond::All(self.flow_conds(v)?),
