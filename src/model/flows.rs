@@ -136,6 +136,8 @@ enum Item {
         tx: Option<usize>,
         ctx: Context,
         exits: Exits,
+        /// The call's edge: `model.calls[unit][edge]` (its argument text).
+        edge: usize,
     },
     /// A lifecycle hook: the items of `unit` between `start` and `end` (its function).
     Hook {
@@ -202,6 +204,11 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         }
     }
     let mut flows = Vec::new();
+    let mut derived = Derived {
+        base: model.facts.len(),
+        index: HashMap::new(),
+        list: Vec::new(),
+    };
     for root in 0..model.units.len() {
         let is_code = model.files[model.units[root].file].code.is_some();
         if has_caller[root] || !reach[root] || !is_code {
@@ -225,6 +232,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             call_ends: vec![0],
             files: BTreeSet::new(),
             followed: 0,
+            derived: &mut derived,
         };
         walk.expand(Frame {
             unit: root,
@@ -235,6 +243,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             module_only: model.units[root].is_module,
             scope: 0,
             call: 0,
+            via: None,
         });
         walk.close_scopes();
         let Walk {
@@ -251,6 +260,29 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             side,
             files,
         });
+    }
+    for (fact, value) in derived.list {
+        let f = &model.facts[fact];
+        let mut values = (*f.values).clone();
+        values.insert("status", value);
+        values.insert("status_from", "call");
+        let rec = super::FactRec {
+            fact: f.fact,
+            variant: f.variant,
+            file: f.file,
+            unit: f.unit,
+            start: f.start,
+            end: f.end,
+            scope: f.scope,
+            loc: f.loc.clone(),
+            values: std::sync::Arc::new(values),
+        };
+        model
+            .by_fact
+            .entry(rec.fact)
+            .or_default()
+            .push(model.facts.len());
+        model.facts.push(rec);
     }
     // Their kinds (create, cancel...) are conditions the engine decides: `engine::classify`.
     model.flows = flows;
@@ -352,7 +384,7 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
         items[f.unit].push((f.start, rank(&item), item));
     }
     for (u, edges) in model.calls.iter().enumerate() {
-        for e in edges {
+        for (edge, e) in edges.iter().enumerate() {
             let tx = region_at(regions, u, e.pos, |r| match &r.client {
                 Some(c) => mentions(&e.args, c),
                 None => true,
@@ -362,6 +394,7 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
                 tx,
                 ctx: Context::at(model, u, e.pos),
                 exits: exits_at(model, u, e.pos),
+                edge,
             };
             items[u].push((e.pos, rank(&item), item));
         }
@@ -481,6 +514,48 @@ struct Walk<'a> {
     call_ends: Vec<u32>,
     files: BTreeSet<usize>,
     followed: usize,
+    derived: &'a mut Derived,
+}
+
+/// Facts made for a call: a write whose status is a variable of its function (`data: {
+/// status }`), seen from a call that passes a literal for it (`setStatus(id, 'confirmed')`,
+/// `update({ bookingStatus: BookingStatus.CONFIRMED })`). They get indexes after the
+/// model's facts and are added once every flow is built.
+struct Derived {
+    base: usize,
+    index: HashMap<(usize, &'static str), usize>,
+    list: Vec<(usize, &'static str)>,
+}
+
+/// The value a call's argument text gives variable `var` of the called function with
+/// parameters `params`: the argument in its position, or an object key of the same name.
+/// Only a literal counts (`'confirmed'`, `BookingStatus.CONFIRMED`: its last name).
+fn passed_value<'t>(args: &'t str, params: &[&str], var: &str) -> Option<&'t str> {
+    let raw = match params.iter().position(|p| *p == var) {
+        Some(i) => super::resolve::split_args(args).get(i).copied(),
+        None => args.match_indices(var).find_map(|(i, _)| {
+            let before = args[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.') {
+                return None;
+            }
+            args[i + var.len()..].trim_start().strip_prefix(':')
+        }),
+    }?;
+    let raw = raw.trim_start();
+    let end = raw
+        .find(|c: char| !(c.is_alphanumeric() || "_$.'\"`".contains(c)))
+        .unwrap_or(raw.len());
+    let lit = &raw[..end];
+    // `s.metadata!.next`, `pick(x)`, `list[0]`: an expression goes on, so no literal.
+    if raw[end..].starts_with(['!', '(', '[', '?']) {
+        return None;
+    }
+    let quoted = lit.starts_with(['\'', '"', '`']);
+    let word = lit.trim_matches(['\'', '"', '`']).rsplit('.').next()?;
+    // An enum member (BookingStatus.CONFIRMED) or a constant (CONFIRMED); a lower-case
+    // name or member (status, body.status) is another variable.
+    let constant = lit.starts_with(|c: char| c.is_ascii_uppercase());
+    (!word.is_empty() && (quoted || constant)).then_some(word)
 }
 
 /// Where the walk is: a unit (or a hook's range of it), how deep, and the transaction and
@@ -498,6 +573,8 @@ struct Frame {
     scope: u32,
     /// This call of the unit (an index into `Walk::call_ends`).
     call: u32,
+    /// The call that reached the unit: (calling unit, edge), for the values it passes.
+    via: Option<(usize, usize)>,
 }
 
 impl Walk<'_> {
@@ -518,6 +595,33 @@ impl Walk<'_> {
             };
         }
         scope
+    }
+
+    /// The fact to record for `fact` reached through `at`'s call: a derived one when the
+    /// call passes a literal for the variable its status is set from.
+    fn through_args(&mut self, at: &Frame, fact: usize) -> usize {
+        let model = self.model;
+        let f = &model.facts[fact];
+        let (Some((caller, edge)), Some(var)) = (at.via, f.value("status_var")) else {
+            return fact;
+        };
+        if f.value("status").is_some_and(|s| s != var) || f.unit != at.unit {
+            return fact;
+        }
+        let Some(e) = model.calls[caller].get(edge) else {
+            return fact;
+        };
+        let Some(value) = passed_value(&e.args, &model.units[at.unit].params, var) else {
+            return fact;
+        };
+        let key = (fact, crate::intern::intern(value));
+        if let Some(&i) = self.derived.index.get(&key) {
+            return i;
+        }
+        let i = self.derived.base + self.derived.list.len();
+        self.derived.index.insert(key, i);
+        self.derived.list.push(key);
+        i
     }
 
     fn expand(&mut self, at: Frame) {
@@ -554,8 +658,9 @@ impl Walk<'_> {
                             .any(|p| *p == c.split('.').next().unwrap_or(c)),
                     };
                     let tx = tx.or(if inherit { at.tx } else { None });
+                    let fact = self.through_args(&at, *fact);
                     self.out.push(Event {
-                        fact: *fact,
+                        fact,
                         tx,
                         depth: at.depth as u8,
                         ctx: at.ctx.then(*ctx),
@@ -568,19 +673,27 @@ impl Walk<'_> {
                     tx,
                     ctx,
                     exits,
+                    edge,
                 } => {
                     if at.module_only {
                         continue;
                     }
                     let scope = self.enter(&at, &mut entered, exits);
-                    self.follow(Frame { scope, ..at }, *target, None, *tx, *ctx);
+                    let via = Some((at.unit, *edge));
+                    self.follow(Frame { scope, via, ..at }, *target, None, *tx, *ctx);
                 }
                 Item::Hook {
                     unit,
                     start,
                     end,
                     tx,
-                } => self.follow(at, *unit, Some((*start, *end)), *tx, Context::default()),
+                } => self.follow(
+                    Frame { via: None, ..at },
+                    *unit,
+                    Some((*start, *end)),
+                    *tx,
+                    Context::default(),
+                ),
             }
         }
     }
@@ -613,6 +726,7 @@ impl Walk<'_> {
             module_only: false,
             scope: at.scope,
             call,
+            via: at.via,
         });
         self.stack.pop();
     }
@@ -635,5 +749,41 @@ impl Walk<'_> {
                 e.elsewhere = (last[s as usize] + 1, end);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passed_value;
+
+    #[test]
+    fn a_literal_passed_by_position_or_by_key_is_the_value() {
+        let v = |args, params: &[&str], var| passed_value(args, params, var);
+        assert_eq!(
+            v("(id, 'confirmed')", &["id", "status"], "status"),
+            Some("confirmed")
+        );
+        assert_eq!(
+            v(
+                "({ id, bookingStatus: BookingStatus.CONFIRMED })",
+                &["input"],
+                "bookingStatus"
+            ),
+            Some("CONFIRMED")
+        );
+        assert_eq!(
+            v("({ status: \"PAID\" })", &["input"], "status"),
+            Some("PAID")
+        );
+        // Variables and expressions are not values.
+        assert_eq!(v("(id, nextStatus)", &["id", "status"], "status"), None);
+        assert_eq!(v("({ status: body.status })", &["input"], "status"), None);
+        assert_eq!(
+            v("(id, s.metadata!.next)", &["id", "status"], "status"),
+            None
+        );
+        // A key that only ends with the name is another key.
+        assert_eq!(v("({ paymentStatus: 'PAID' })", &["input"], "status"), None);
+        assert_eq!(v("({ id })", &["input"], "status"), None);
     }
 }

@@ -12,7 +12,7 @@ use crate::model::code::Call;
 const MAX_HOPS: usize = 4;
 
 /// The arguments of a call's text (`('a', fn, { x })`), split at its top-level commas.
-pub(super) fn split_args(args: &str) -> Vec<&str> {
+pub(crate) fn split_args(args: &str) -> Vec<&str> {
     let inner = args.trim();
     let Some(inner) = inner.strip_prefix('(') else {
         return vec![];

@@ -6,6 +6,7 @@ use super::RepoModel;
 use std::collections::{HashMap, HashSet};
 
 mod callbacks;
+pub(crate) use callbacks::split_args;
 mod modules;
 
 /// A resolved call: the call's position in its unit, and the unit it reaches.
