@@ -124,43 +124,48 @@ pub struct Region {
     pub client: Option<String>,
 }
 
+/// Indexes are `u32` and exits a range of a shared list: there is an item per fact and per
+/// call edge, and their size is most of the flow builder's memory.
 enum Item {
     Fact {
-        fact: usize,
-        tx: Option<usize>,
+        fact: u32,
+        tx: Option<u32>,
         ctx: Context,
         exits: Exits,
     },
     Call {
-        target: usize,
-        tx: Option<usize>,
+        target: u32,
+        tx: Option<u32>,
         ctx: Context,
         exits: Exits,
         /// The call's edge: `model.calls[unit][edge]` (its argument text).
-        edge: usize,
+        edge: u32,
     },
     /// A lifecycle hook: the items of `unit` between `start` and `end` (its function).
     Hook {
         unit: usize,
         start: usize,
         end: usize,
-        tx: Option<usize>,
+        tx: Option<u32>,
     },
 }
 
-/// The branches around a position, in its unit, that end in `return` or `throw`: their
-/// indexes in the file's guards, outermost first (mostly none, and then no allocation).
-type Exits = Box<[u32]>;
+/// The branches around a position, in its unit, that end in `return` or `throw`: a range
+/// of the shared list of their indexes in the file's guards, outermost first.
+type Exits = (u32, u32);
 
-fn exits_at(model: &RepoModel, unit: usize, pos: usize) -> Exits {
+fn exits_at(model: &RepoModel, unit: usize, pos: usize, pool: &mut Vec<u32>) -> Exits {
     let u = &model.units[unit];
     let Some(code) = model.files[u.file].code.as_ref() else {
-        return Exits::default();
+        return (0, 0);
     };
     let lu = &code.units[u.local];
-    code.exiting_guards_at(pos, lu.start, lu.end)
-        .map(|i| i as u32)
-        .collect()
+    let start = pool.len() as u32;
+    pool.extend(
+        code.exiting_guards_at(pos, lu.start, lu.end)
+            .map(|i| i as u32),
+    );
+    (start, pool.len() as u32)
 }
 
 /// Items at one position run hooks first, then the fact, then the calls it makes.
@@ -187,7 +192,8 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
     let mut regions = regions(model, rules);
     regions.extend(super::tx_helpers::wrapper_regions(model, &regions));
     regions.sort_by_key(|r| (r.unit, r.start, std::cmp::Reverse(r.end)));
-    let items = unit_items(model, rules, &regions);
+    let mut exit_pool = Vec::new();
+    let items = unit_items(model, rules, &regions, &mut exit_pool);
     let reach = reaches_facts(model, &items);
     let mut has_caller = vec![false; model.units.len()];
     for (u, edges) in model.calls.iter().enumerate() {
@@ -223,6 +229,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         let mut walk = Walk {
             model,
             items: &items,
+            exit_pool: &exit_pool,
             reach: &reach,
             stack: vec![root],
             out: Vec::new(),
@@ -348,7 +355,12 @@ fn region_at(
         .find(|&i| regions[i].start <= pos && pos < regions[i].end && admits(&regions[i]))
 }
 
-fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec<(usize, Item)>> {
+fn unit_items(
+    model: &RepoModel,
+    rules: &RuleSet,
+    regions: &[Region],
+    pool: &mut Vec<u32>,
+) -> Vec<Vec<(usize, Item)>> {
     let mut items: Vec<Vec<(usize, u8, Item)>> =
         (0..model.units.len()).map(|_| Vec::new()).collect();
     let hooks = hooks(model, rules);
@@ -358,7 +370,8 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
         let tx = region_at(regions, f.unit, f.start, |r| match (&r.client, client) {
             (Some(rc), Some(c)) => rc == c || c.starts_with(&format!("{rc}.")),
             _ => true,
-        });
+        })
+        .map(|r| r as u32);
         // The entity's hooks run before the write, inside its transaction.
         if let Some(e) = f.value("entity").filter(|_| hooked.contains(&f.fact))
             && let Some(found) = hooks.get(&(f.fact, super::entities::key(e)))
@@ -376,10 +389,10 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
             }
         }
         let item = Item::Fact {
-            fact: i,
+            fact: i as u32,
             tx,
             ctx: Context::at(model, f.unit, f.start),
-            exits: exits_at(model, f.unit, f.start),
+            exits: exits_at(model, f.unit, f.start, pool),
         };
         items[f.unit].push((f.start, rank(&item), item));
     }
@@ -388,13 +401,14 @@ fn unit_items(model: &RepoModel, rules: &RuleSet, regions: &[Region]) -> Vec<Vec
             let tx = region_at(regions, u, e.pos, |r| match &r.client {
                 Some(c) => mentions(&e.args, c),
                 None => true,
-            });
+            })
+            .map(|r| r as u32);
             let item = Item::Call {
-                target: e.target,
+                target: e.target as u32,
                 tx,
                 ctx: Context::at(model, u, e.pos),
-                exits: exits_at(model, u, e.pos),
-                edge,
+                exits: exits_at(model, u, e.pos, pool),
+                edge: edge as u32,
             };
             items[u].push((e.pos, rank(&item), item));
         }
@@ -500,6 +514,7 @@ fn reaches_facts(model: &RepoModel, items: &[Vec<(usize, Item)>]) -> Vec<bool> {
 struct Walk<'a> {
     model: &'a RepoModel,
     items: &'a [Vec<(usize, Item)>],
+    exit_pool: &'a [u32],
     reach: &'a [bool],
     /// The units on the current call path (a call back into one of them is not followed).
     stack: Vec<usize>,
@@ -580,9 +595,9 @@ struct Frame {
 impl Walk<'_> {
     /// The innermost exiting branch of `exits` (this unit's, outermost first) as entered in
     /// this call of the unit, creating the ones not yet entered.
-    fn enter(&mut self, at: &Frame, entered: &mut Vec<(u32, u32)>, exits: &[u32]) -> u32 {
+    fn enter(&mut self, at: &Frame, entered: &mut Vec<(u32, u32)>, exits: Exits) -> u32 {
         let mut scope = at.scope;
-        for &g in exits {
+        for &g in &self.exit_pool[exits.0 as usize..exits.1 as usize] {
             scope = match entered.iter().find(|(eg, _)| *eg == g) {
                 Some(&(_, id)) => id,
                 None => {
@@ -649,16 +664,18 @@ impl Walk<'_> {
                     ctx,
                     exits,
                 } => {
-                    let scope = self.enter(&at, &mut entered, exits);
-                    let f = &model.facts[*fact];
+                    let scope = self.enter(&at, &mut entered, *exits);
+                    let f = &model.facts[*fact as usize];
                     let inherit = match f.value("client") {
                         None => true,
                         Some(c) => params
                             .iter()
                             .any(|p| *p == c.split('.').next().unwrap_or(c)),
                     };
-                    let tx = tx.or(if inherit { at.tx } else { None });
-                    let fact = self.through_args(&at, *fact);
+                    let tx = tx
+                        .map(|r| r as usize)
+                        .or(if inherit { at.tx } else { None });
+                    let fact = self.through_args(&at, *fact as usize);
                     self.out.push(Event {
                         fact,
                         tx,
@@ -678,9 +695,10 @@ impl Walk<'_> {
                     if at.module_only {
                         continue;
                     }
-                    let scope = self.enter(&at, &mut entered, exits);
-                    let via = Some((at.unit, *edge));
-                    self.follow(Frame { scope, via, ..at }, *target, None, *tx, *ctx);
+                    let scope = self.enter(&at, &mut entered, *exits);
+                    let via = Some((at.unit, *edge as usize));
+                    let (target, tx) = (*target as usize, tx.map(|r| r as usize));
+                    self.follow(Frame { scope, via, ..at }, target, None, tx, *ctx);
                 }
                 Item::Hook {
                     unit,
@@ -691,7 +709,7 @@ impl Walk<'_> {
                     Frame { via: None, ..at },
                     *unit,
                     Some((*start, *end)),
-                    *tx,
+                    tx.map(|r| r as usize),
                     Context::default(),
                 ),
             }
