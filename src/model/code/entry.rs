@@ -215,13 +215,30 @@ pub(super) fn record_route_refs(
     let route = registered_route(e, method, path, src);
     let skip = usize::from(e.label != Label::None && own);
     let mut c = args.walk();
-    for a in args.named_children(&mut c).skip(skip) {
-        if matches!(a.kind(), "identifier" | "member_expression") {
+    let given: Vec<Node> = args.named_children(&mut c).skip(skip).collect();
+    let last = given.last().map(|n| n.id());
+    for a in given {
+        // The handler, last, may come wrapped: `asyncHandler(createBooking)`,
+        // `catchAsync(controller.create)`. Its function is the route's handler.
+        let targets: Vec<Node> = match a.kind() {
+            "identifier" | "member_expression" => vec![a],
+            "call_expression" if Some(a.id()) == last => a
+                .child_by_field_name("arguments")
+                .map(|w| {
+                    let mut c = w.walk();
+                    w.named_children(&mut c)
+                        .filter(|n| matches!(n.kind(), "identifier" | "member_expression"))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        for t in targets {
             out.push((
                 unit,
                 RouteRef {
                     route: route.clone(),
-                    target: text(a, src).to_string(),
+                    target: text(t, src).to_string(),
                     kind: e.kind,
                 },
             ));
