@@ -1,0 +1,302 @@
+//! Expanding one flow: from its root along the call edges, in order, collecting its events
+//! with their transaction, guards and the paths that return before them.
+
+use super::{Context, Event, Exits, Item, MAX_CALLS_FOLLOWED, MAX_DEPTH, MAX_EVENTS};
+use crate::model::RepoModel;
+use std::collections::{BTreeSet, HashMap};
+
+/// One flow being expanded: what it reads and what it collects.
+pub(super) struct Walk<'a> {
+    pub(super) model: &'a RepoModel,
+    pub(super) items: &'a [Vec<(usize, Item)>],
+    pub(super) exit_pool: &'a [u32],
+    pub(super) reach: &'a [bool],
+    /// The units on the current call path (a call back into one of them is not followed).
+    pub(super) stack: Vec<usize>,
+    pub(super) out: Vec<Event>,
+    /// Each event's innermost exiting branch (an index into `scope_parents`; 0: none).
+    pub(super) scopes: Vec<u32>,
+    /// Each exiting branch as entered on this walk, with the one around it (0: none).
+    pub(super) scope_parents: Vec<u32>,
+    /// Each exiting branch's call of its function (an index into `call_ends`).
+    pub(super) scope_calls: Vec<u32>,
+    /// Each call of a function on this walk: the number of events when it returned.
+    pub(super) call_ends: Vec<u32>,
+    pub(super) files: BTreeSet<usize>,
+    pub(super) followed: usize,
+    pub(super) derived: &'a mut Derived,
+}
+
+/// Facts made for a call: a write whose status is a variable of its function (`data: {
+/// status }`), seen from a call that passes a literal for it (`setStatus(id, 'confirmed')`,
+/// `update({ bookingStatus: BookingStatus.CONFIRMED })`). They get indexes after the
+/// model's facts and are added once every flow is built.
+pub(super) struct Derived {
+    pub(super) base: usize,
+    pub(super) index: HashMap<(usize, &'static str), usize>,
+    pub(super) list: Vec<(usize, &'static str)>,
+}
+
+/// The value a call's argument text gives variable `var` of the called function with
+/// parameters `params`: the argument in its position, or an object key of the same name.
+/// Only a literal counts (`'confirmed'`, `BookingStatus.CONFIRMED`: its last name).
+fn passed_value<'t>(args: &'t str, params: &[&str], var: &str) -> Option<&'t str> {
+    let raw = match params.iter().position(|p| *p == var) {
+        Some(i) => crate::model::resolve::split_args(args).get(i).copied(),
+        None => args.match_indices(var).find_map(|(i, _)| {
+            let before = args[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.') {
+                return None;
+            }
+            args[i + var.len()..].trim_start().strip_prefix(':')
+        }),
+    }?;
+    let raw = raw.trim_start();
+    let end = raw
+        .find(|c: char| !(c.is_alphanumeric() || "_$.'\"`".contains(c)))
+        .unwrap_or(raw.len());
+    let lit = &raw[..end];
+    // `s.metadata!.next`, `pick(x)`, `list[0]`: an expression goes on, so no literal.
+    if raw[end..].starts_with(['!', '(', '[', '?']) {
+        return None;
+    }
+    let quoted = lit.starts_with(['\'', '"', '`']);
+    let word = lit.trim_matches(['\'', '"', '`']).rsplit('.').next()?;
+    // An enum member (BookingStatus.CONFIRMED) or a constant (CONFIRMED); a lower-case
+    // name or member (status, body.status) is another variable.
+    let constant = lit.starts_with(|c: char| c.is_ascii_uppercase());
+    (!word.is_empty() && (quoted || constant)).then_some(word)
+}
+
+/// Where the walk is: a unit (or a hook's range of it), how deep, and the transaction and
+/// guards the call that reached it ran under.
+#[derive(Clone, Copy)]
+pub(super) struct Frame {
+    pub(super) unit: usize,
+    pub(super) range: Option<(usize, usize)>,
+    pub(super) depth: usize,
+    pub(super) tx: Option<usize>,
+    pub(super) ctx: Context,
+    /// A module root: its own facts only (its calls start flows of their own).
+    pub(super) module_only: bool,
+    /// The innermost exiting branch the call that reached the unit runs in (0: none).
+    pub(super) scope: u32,
+    /// This call of the unit (an index into `Walk::call_ends`).
+    pub(super) call: u32,
+    /// The call that reached the unit: (calling unit, edge), for the values it passes.
+    pub(super) via: Option<(usize, usize)>,
+}
+
+impl Walk<'_> {
+    /// The innermost exiting branch of `exits` (this unit's, outermost first) as entered in
+    /// this call of the unit, creating the ones not yet entered.
+    fn enter(&mut self, at: &Frame, entered: &mut Vec<(u32, u32)>, exits: Exits) -> u32 {
+        let mut scope = at.scope;
+        for &g in &self.exit_pool[exits.0 as usize..exits.1 as usize] {
+            scope = match entered.iter().find(|(eg, _)| *eg == g) {
+                Some(&(_, id)) => id,
+                None => {
+                    let id = self.scope_parents.len() as u32;
+                    self.scope_parents.push(scope);
+                    self.scope_calls.push(at.call);
+                    entered.push((g, id));
+                    id
+                }
+            };
+        }
+        scope
+    }
+
+    /// The fact to record for `fact` reached through `at`'s call: a derived one when the
+    /// call passes a literal for the variable its status is set from.
+    fn through_args(&mut self, at: &Frame, fact: usize) -> usize {
+        let model = self.model;
+        let f = &model.facts[fact];
+        let (Some((caller, edge)), Some(var)) = (at.via, f.value("status_var")) else {
+            return fact;
+        };
+        if f.value("status").is_some_and(|s| s != var) || f.unit != at.unit {
+            return fact;
+        }
+        let Some(e) = model.calls[caller].get(edge) else {
+            return fact;
+        };
+        let Some(value) = passed_value(&e.args, &model.units[at.unit].params, var) else {
+            return fact;
+        };
+        let key = (fact, crate::intern::intern(value));
+        if let Some(&i) = self.derived.index.get(&key) {
+            return i;
+        }
+        let i = self.derived.base + self.derived.list.len();
+        self.derived.index.insert(key, i);
+        self.derived.list.push(key);
+        i
+    }
+
+    pub(super) fn expand(&mut self, at: Frame) {
+        self.expand_items(&at);
+        self.call_ends[at.call as usize] = self.out.len() as u32;
+    }
+
+    fn expand_items(&mut self, at: &Frame) {
+        let at = *at;
+        let model = self.model;
+        self.files.insert(model.units[at.unit].file);
+        let params = &model.units[at.unit].params;
+        let mut entered: Vec<(u32, u32)> = Vec::new();
+        for (pos, item) in &self.items[at.unit] {
+            if self.out.len() >= MAX_EVENTS {
+                return;
+            }
+            if at.range.is_some_and(|(s, e)| *pos < s || *pos >= e) {
+                continue;
+            }
+            match item {
+                Item::Fact {
+                    fact,
+                    tx,
+                    ctx,
+                    exits,
+                } => {
+                    let scope = self.enter(&at, &mut entered, *exits);
+                    let f = &model.facts[*fact as usize];
+                    let inherit = match f.value("client") {
+                        None => true,
+                        Some(c) => params
+                            .iter()
+                            .any(|p| *p == c.split('.').next().unwrap_or(c)),
+                    };
+                    let tx = tx
+                        .map(|r| r as usize)
+                        .or(if inherit { at.tx } else { None });
+                    let fact = self.through_args(&at, *fact as usize);
+                    self.out.push(Event {
+                        fact,
+                        tx,
+                        depth: at.depth as u8,
+                        ctx: at.ctx.then(*ctx),
+                        elsewhere: (0, 0),
+                    });
+                    self.scopes.push(scope);
+                }
+                Item::Call {
+                    target,
+                    tx,
+                    ctx,
+                    exits,
+                    edge,
+                } => {
+                    if at.module_only {
+                        continue;
+                    }
+                    let scope = self.enter(&at, &mut entered, *exits);
+                    let via = Some((at.unit, *edge as usize));
+                    let (target, tx) = (*target as usize, tx.map(|r| r as usize));
+                    self.follow(Frame { scope, via, ..at }, target, None, tx, *ctx);
+                }
+                Item::Hook {
+                    unit,
+                    start,
+                    end,
+                    tx,
+                } => self.follow(
+                    Frame { via: None, ..at },
+                    *unit,
+                    Some((*start, *end)),
+                    tx.map(|r| r as usize),
+                    Context::default(),
+                ),
+            }
+        }
+    }
+
+    fn follow(
+        &mut self,
+        at: Frame,
+        target: usize,
+        range: Option<(usize, usize)>,
+        tx: Option<usize>,
+        ctx: Context,
+    ) {
+        if at.depth >= MAX_DEPTH
+            || !self.reach[target]
+            || self.stack.contains(&target)
+            || self.followed >= MAX_CALLS_FOLLOWED
+        {
+            return;
+        }
+        self.followed += 1;
+        self.stack.push(target);
+        let call = self.call_ends.len() as u32;
+        self.call_ends.push(0);
+        self.expand(Frame {
+            unit: target,
+            range,
+            depth: at.depth + 1,
+            tx: tx.or(at.tx),
+            ctx: at.ctx.then(ctx),
+            module_only: false,
+            scope: at.scope,
+            call,
+            via: at.via,
+        });
+        self.stack.pop();
+    }
+
+    /// Sets each event's `elsewhere`: from after the last event of its innermost exiting
+    /// branch to the return of that branch's function (branches and calls are entered and
+    /// left in order, so each covers a run of events).
+    pub(super) fn close_scopes(&mut self) {
+        let mut last = vec![0u32; self.scope_parents.len()];
+        for (i, &s) in self.scopes.iter().enumerate() {
+            let mut s = s;
+            while s != 0 {
+                last[s as usize] = i as u32;
+                s = self.scope_parents[s as usize];
+            }
+        }
+        for (e, &s) in self.out.iter_mut().zip(&self.scopes) {
+            if s != 0 {
+                let end = self.call_ends[self.scope_calls[s as usize] as usize];
+                e.elsewhere = (last[s as usize] + 1, end);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passed_value;
+
+    #[test]
+    fn a_literal_passed_by_position_or_by_key_is_the_value() {
+        let v = |args, params: &[&str], var| passed_value(args, params, var);
+        assert_eq!(
+            v("(id, 'confirmed')", &["id", "status"], "status"),
+            Some("confirmed")
+        );
+        assert_eq!(
+            v(
+                "({ id, bookingStatus: BookingStatus.CONFIRMED })",
+                &["input"],
+                "bookingStatus"
+            ),
+            Some("CONFIRMED")
+        );
+        assert_eq!(
+            v("({ status: \"PAID\" })", &["input"], "status"),
+            Some("PAID")
+        );
+        // Variables and expressions are not values.
+        assert_eq!(v("(id, nextStatus)", &["id", "status"], "status"), None);
+        assert_eq!(v("({ status: body.status })", &["input"], "status"), None);
+        assert_eq!(
+            v("(id, s.metadata!.next)", &["id", "status"], "status"),
+            None
+        );
+        // A key that only ends with the name is another key.
+        assert_eq!(v("({ paymentStatus: 'PAID' })", &["input"], "status"), None);
+        assert_eq!(v("({ id })", &["input"], "status"), None);
+    }
+}
