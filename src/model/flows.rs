@@ -213,6 +213,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         }
     }
     let mut flows = Vec::new();
+    let through = walk::through_calls(rules);
     let mut derived = Derived {
         base: model.facts.len(),
         index: HashMap::new(),
@@ -231,6 +232,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         }
         let mut walk = Walk {
             model,
+            through: &through,
             items: &items,
             exit_pool: &exit_pool,
             reach: &reach,
@@ -271,11 +273,11 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             files,
         });
     }
-    for (fact, value) in derived.list {
+    for walk::Passed { fact, prop, value } in derived.list {
         let f = &model.facts[fact];
         let mut values = (*f.values).clone();
-        values.insert("status", value);
-        values.insert("status_from", "call");
+        values.insert(prop, value);
+        values.insert(crate::intern::intern(&format!("{prop}_from")), "call");
         let rec = super::FactRec {
             fact: f.fact,
             variant: f.variant,

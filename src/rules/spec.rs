@@ -106,6 +106,11 @@ pub struct PropSpec<P: Phase = Compiled> {
     /// whose name matches this regex.
     #[serde(default)]
     pub fallback_field: Option<P::Re>,
+    /// The value names a variable of the fact's function (`data: { status }`): a flow whose
+    /// call passes a literal for it sees the fact with this prop set to that literal (and
+    /// `<prop>_from: call`).
+    #[serde(default)]
+    pub through_calls: Option<String>,
 }
 
 fn default_from() -> String {

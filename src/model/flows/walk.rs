@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 /// One flow being expanded: what it reads and what it collects.
 pub(super) struct Walk<'a> {
     pub(super) model: &'a RepoModel,
+    pub(super) through: &'a ThroughCalls,
     pub(super) items: &'a [Vec<(usize, Item)>],
     pub(super) exit_pool: &'a [u32],
     pub(super) reach: &'a [bool],
@@ -27,14 +28,49 @@ pub(super) struct Walk<'a> {
     pub(super) derived: &'a mut Derived,
 }
 
-/// Facts made for a call: a write whose status is a variable of its function (`data: {
-/// status }`), seen from a call that passes a literal for it (`setStatus(id, 'confirmed')`,
-/// `update({ bookingStatus: BookingStatus.CONFIRMED })`). They get indexes after the
-/// model's facts and are added once every flow is built.
+/// Facts made for a call: a fact whose prop is a variable of its function (a write's `data:
+/// { status }`, by a prop with `through_calls: status`), seen from a call that passes a
+/// literal for it (`setStatus(id, 'confirmed')`, `update({ bookingStatus:
+/// BookingStatus.CONFIRMED })`). They get indexes after the model's facts and are added once
+/// every flow is built.
 pub(super) struct Derived {
     pub(super) base: usize,
-    pub(super) index: HashMap<(usize, &'static str), usize>,
-    pub(super) list: Vec<(usize, &'static str)>,
+    pub(super) index: HashMap<Passed, usize>,
+    pub(super) list: Vec<Passed>,
+}
+
+/// A fact seen with one prop (`status`) set to the literal a call passed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct Passed {
+    pub(super) fact: usize,
+    pub(super) prop: &'static str,
+    pub(super) value: &'static str,
+}
+
+/// For each fact definition and variant, its props that name a variable filled through
+/// calls, with the prop they fill: `[(status_var, status)]`.
+pub(super) type ThroughCalls = Vec<Vec<Vec<(&'static str, &'static str)>>>;
+
+pub(super) fn through_calls(rules: &crate::rules::RuleSet) -> ThroughCalls {
+    let intern = crate::intern::intern;
+    rules
+        .facts
+        .iter()
+        .map(|f| {
+            f.variants
+                .iter()
+                .map(|v| {
+                    v.spec
+                        .props
+                        .iter()
+                        .filter_map(|(name, p)| {
+                            Some((intern(name), intern(p.through_calls.as_deref()?)))
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The value a call's argument text gives variable `var` of the called function with
@@ -108,30 +144,47 @@ impl Walk<'_> {
     }
 
     /// The fact to record for `fact` reached through `at`'s call: a derived one when the
-    /// call passes a literal for the variable its status is set from.
+    /// call passes a literal for a variable one of its props is set from.
     fn through_args(&mut self, at: &Frame, fact: usize) -> usize {
         let model = self.model;
         let f = &model.facts[fact];
-        let (Some((caller, edge)), Some(var)) = (at.via, f.value("status_var")) else {
+        let Some((caller, edge)) = at.via else {
             return fact;
         };
-        if f.value("status").is_some_and(|s| s != var) || f.unit != at.unit {
+        let Some(pairs) = self.through.get(f.fact).and_then(|v| v.get(f.variant)) else {
+            return fact;
+        };
+        if pairs.is_empty() || f.unit != at.unit {
             return fact;
         }
         let Some(e) = model.calls[caller].get(edge) else {
             return fact;
         };
-        let Some(value) = passed_value(&e.args, &model.units[at.unit].params, var) else {
-            return fact;
-        };
-        let key = (fact, crate::intern::intern(value));
-        if let Some(&i) = self.derived.index.get(&key) {
+        for &(var_prop, prop) in pairs {
+            let Some(var) = f.value(var_prop) else {
+                continue;
+            };
+            // A literal already there (`status: 'confirmed'`) is not the variable's.
+            if f.value(prop).is_some_and(|s| s != var) {
+                continue;
+            }
+            let Some(value) = passed_value(&e.args, &model.units[at.unit].params, var) else {
+                continue;
+            };
+            let key = Passed {
+                fact,
+                prop,
+                value: crate::intern::intern(value),
+            };
+            if let Some(&i) = self.derived.index.get(&key) {
+                return i;
+            }
+            let i = self.derived.base + self.derived.list.len();
+            self.derived.index.insert(key, i);
+            self.derived.list.push(key);
             return i;
         }
-        let i = self.derived.base + self.derived.list.len();
-        self.derived.index.insert(key, i);
-        self.derived.list.push(key);
-        i
+        fact
     }
 
     pub(super) fn expand(&mut self, at: Frame) {

@@ -248,6 +248,7 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec<Parsed>) -> Out<Variant> {
             regex: cx.res(p.regex)?,
             value: p.value,
             fallback_field: cx.opt_re(p.fallback_field)?,
+            through_calls: p.through_calls,
         };
         props.insert(name, prop);
     }
