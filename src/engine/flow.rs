@@ -195,12 +195,9 @@ impl Engine<'_> {
                 let mut out = Found::default();
                 'outer: for (j, t) in &thens {
                     for (i, f) in &firsts {
-                        let ordered = if p.same_path {
-                            f.leads_to(*i, *j)
-                        } else {
-                            i < j
-                        };
-                        if ordered && (!same_tx || (f.tx.is_some() && f.tx == t.tx)) {
+                        if f.precedes(*i, *j, p.same_path)
+                            && (!same_tx || (f.tx.is_some() && f.tx == t.tx))
+                        {
                             out.ok = true;
                             out.evidence = self.pair_items(f.fact, t.fact);
                             self.bind(
@@ -272,7 +269,7 @@ impl Engine<'_> {
                 for (j, t) in self.events_matching(fi, &p.then) {
                     thens.push(self.fact_item(&self.model.facts[t.fact]));
                     let precedes = |&(i, f): &(usize, &crate::model::flows::Event)| {
-                        if p.same_path { f.leads_to(i, j) } else { i < j }
+                        f.precedes(i, j, p.same_path)
                     };
                     if !firsts.iter().any(precedes) && out.ok {
                         out.ok = false;

@@ -35,9 +35,19 @@ pub struct Event {
 impl Event {
     /// Whether the event at index `later` can run after this one, at `here`, on one path
     /// through the code.
-    pub fn leads_to(&self, here: usize, later: usize) -> bool {
+    fn leads_to(&self, here: usize, later: usize) -> bool {
         let (lo, hi) = self.elsewhere;
         here < later && !(lo as usize <= later && later < hi as usize)
+    }
+
+    /// Whether this event, at `here`, comes before the one at `later`: on one path through
+    /// the code when `same_path` (a rule's `same_path: true`), else anywhere earlier.
+    pub fn precedes(&self, here: usize, later: usize, same_path: bool) -> bool {
+        if same_path {
+            self.leads_to(here, later)
+        } else {
+            here < later
+        }
     }
 }
 
