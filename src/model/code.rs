@@ -156,30 +156,19 @@ impl CodeFile {
     }
 
     /// The guards around byte `pos` that lie inside `[lo, hi)` (one function's code; a guard
-    /// around the function itself is its caller's), outermost first. Only the guards that
-    /// start inside the function are scanned.
-    pub fn guards_at(&self, pos: usize, lo: usize, hi: usize) -> impl Iterator<Item = &Guard> {
-        let first = self.guards.partition_point(|g| g.start < lo);
-        let n = self.guards.partition_point(|g| g.start <= pos).max(first);
-        self.guards[first..n]
-            .iter()
-            .filter(move |g| g.end <= hi && pos < g.end)
-    }
-
-    /// The indexes of the guards around `pos` inside `[lo, hi)` whose branch ends in `return`
-    /// or `throw`, outermost first.
-    pub fn exiting_guards_at(
+    /// around the function itself is its caller's), outermost first, with their indexes in
+    /// `guards`. Only the guards that start inside the function are scanned.
+    pub fn guards_at(
         &self,
         pos: usize,
         lo: usize,
         hi: usize,
-    ) -> impl Iterator<Item = usize> {
+    ) -> impl Iterator<Item = (usize, &Guard)> {
         let first = self.guards.partition_point(|g| g.start < lo);
         let n = self.guards.partition_point(|g| g.start <= pos).max(first);
-        (first..n).filter(move |&i| {
-            let g = &self.guards[i];
-            g.exits && g.end <= hi && pos < g.end
-        })
+        (first..n)
+            .map(|i| (i, &self.guards[i]))
+            .filter(move |(_, g)| g.end <= hi && pos < g.end)
     }
 
     /// A call's argument list, shortened.

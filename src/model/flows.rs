@@ -90,32 +90,6 @@ impl Context {
         }
         s
     }
-
-    /// The guards of the code around `pos` in unit `unit`.
-    fn at(model: &RepoModel, unit: usize, pos: usize) -> Context {
-        let u = &model.units[unit];
-        let Some(code) = model.files[u.file].code.as_ref() else {
-            return Context::default();
-        };
-        let lu = &code.units[u.local];
-        let mut out = Context::default();
-        let mut conds: Vec<&str> = Vec::new();
-        // A callback nested in the unit is the unit's code, so its guards count too.
-        for g in code.guards_at(pos, lu.start, lu.end) {
-            if g.catch {
-                out.catch = true;
-            } else if !conds.contains(&g.cond) {
-                conds.push(g.cond);
-            }
-        }
-        if !conds.is_empty() {
-            out.conds = Some(crate::intern::intern(crate::source::prefix_within(
-                &conds.join(" && "),
-                MAX_COND_BYTES,
-            )));
-        }
-        out
-    }
 }
 
 pub struct Flow {
@@ -167,18 +141,40 @@ enum Item {
 /// of the shared list of their indexes in the file's guards, outermost first.
 type Exits = (u32, u32);
 
-fn exits_at(model: &RepoModel, unit: usize, pos: usize, pool: &mut Vec<u32>) -> Exits {
+/// What the code around `pos` in unit `unit` runs under, and the branches around it that
+/// exit, one pass over its guards. A callback nested in the unit is the unit's code, so its
+/// guards count too.
+fn guards_around(
+    model: &RepoModel,
+    unit: usize,
+    pos: usize,
+    pool: &mut Vec<u32>,
+) -> (Context, Exits) {
     let u = &model.units[unit];
+    let start = pool.len() as u32;
     let Some(code) = model.files[u.file].code.as_ref() else {
-        return (0, 0);
+        return (Context::default(), (start, start));
     };
     let lu = &code.units[u.local];
-    let start = pool.len() as u32;
-    pool.extend(
-        code.exiting_guards_at(pos, lu.start, lu.end)
-            .map(|i| i as u32),
-    );
-    (start, pool.len() as u32)
+    let mut ctx = Context::default();
+    let mut conds: Vec<&str> = Vec::new();
+    for (i, g) in code.guards_at(pos, lu.start, lu.end) {
+        if g.exits {
+            pool.push(i as u32);
+        }
+        if g.catch {
+            ctx.catch = true;
+        } else if !conds.contains(&g.cond) {
+            conds.push(g.cond);
+        }
+    }
+    if !conds.is_empty() {
+        ctx.conds = Some(crate::intern::intern(crate::source::prefix_within(
+            &conds.join(" && "),
+            MAX_COND_BYTES,
+        )));
+    }
+    (ctx, (start, pool.len() as u32))
 }
 
 /// Items at one position run hooks first, then the fact, then the calls it makes.
@@ -403,11 +399,12 @@ fn unit_items(
                 }
             }
         }
+        let (ctx, exits) = guards_around(model, f.unit, f.start, pool);
         let item = Item::Fact {
             fact: i as u32,
             tx,
-            ctx: Context::at(model, f.unit, f.start),
-            exits: exits_at(model, f.unit, f.start, pool),
+            ctx,
+            exits,
         };
         items[f.unit].push((f.start, rank(&item), item));
     }
@@ -418,11 +415,12 @@ fn unit_items(
                 None => true,
             })
             .map(|r| r as u32);
+            let (ctx, exits) = guards_around(model, u, e.pos, pool);
             let item = Item::Call {
                 target: e.target as u32,
                 tx,
-                ctx: Context::at(model, u, e.pos),
-                exits: exits_at(model, u, e.pos, pool),
+                ctx,
+                exits,
                 edge: edge as u32,
             };
             items[u].push((e.pos, rank(&item), item));
