@@ -101,10 +101,21 @@ impl Engine<'_> {
     }
 
     /// Found when `items` is not empty: the first `keep` as evidence, all bound to `name`.
+    /// Evidence quotes each place once: a fact seen with a caller's value (`status` through a
+    /// call) sits where the fact does.
     pub(super) fn found_items(&self, items: Vec<Item>, keep: usize, name: &Option<Text>) -> Found {
+        let mut evidence: Vec<Item> = Vec::new();
+        for it in &items {
+            if evidence.len() >= keep {
+                break;
+            }
+            if it.loc.is_none() || !evidence.iter().any(|e| e.loc == it.loc) {
+                evidence.push(it.clone());
+            }
+        }
         let mut out = Found {
             ok: !items.is_empty(),
-            evidence: items.iter().take(keep).cloned().collect(),
+            evidence,
             ..Default::default()
         };
         self.bind(
