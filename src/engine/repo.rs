@@ -61,6 +61,15 @@ impl Engine<'_> {
         {
             return false;
         }
+        if let Some(re) = &sel.entity_constraint
+            && !self.model.entity_of(f).is_some_and(|e| {
+                e.constraints
+                    .iter()
+                    .any(|c| c.columns.iter().any(|col| re.is_match(col)))
+            })
+        {
+            return false;
+        }
         true
     }
 

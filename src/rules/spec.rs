@@ -339,6 +339,10 @@ pub struct Selector<P: Phase = Compiled> {
     /// carries the capacity is not an insert of a booking into it).
     #[serde(default)]
     pub entity_lacks_field: Option<P::Re>,
+    /// The fact's entity must have a unique or exclusion constraint with a column matching
+    /// (a slot row's insert claims the slot only where its table refuses a second one).
+    #[serde(default)]
+    pub entity_constraint: Option<P::Re>,
     #[serde(default)]
     pub side: Side,
     /// In flow conditions: also look in the flow's files and the files they import,

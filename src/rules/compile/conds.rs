@@ -116,6 +116,7 @@ impl Ctx<'_> {
         let where_ = self.re_map(s.where_)?;
         let unless = self.re_map(s.unless)?;
         let entity_lacks_field = self.opt_re(s.entity_lacks_field)?;
+        let entity_constraint = self.opt_re(s.entity_constraint)?;
         let fn_params = self.opt_re(s.fn_params)?;
         let under = self.opt_re(s.under)?;
         let not_under = self.opt_re(s.not_under)?;
@@ -129,6 +130,7 @@ impl Ctx<'_> {
             unless,
             entity: s.entity,
             entity_lacks_field,
+            entity_constraint,
             side: s.side,
             reach: s.reach,
             fn_params,
