@@ -324,6 +324,8 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         parents,
         guards,
         export_aliases,
+        handler_maps,
+        map_lookups,
     } = c;
     e.n(units.len());
     for u in units {
@@ -433,6 +435,19 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         e.s(a);
         e.s(b);
     }
+    e.n(handler_maps.len());
+    for (m, fns) in handler_maps {
+        e.s(m);
+        e.n(fns.len());
+        for f in fns {
+            e.s(f);
+        }
+    }
+    e.n(map_lookups.len());
+    for (a, b) in map_lookups {
+        e.s(a);
+        e.s(b);
+    }
 }
 
 fn dec_code(d: &mut Dec) -> Option<CodeFile> {
@@ -492,6 +507,8 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
         })
     })?;
     let export_aliases = d.list(|d| Some((d.string()?, d.string()?)))?;
+    let handler_maps = d.list(|d| Some((d.string()?, d.list(|d| d.string())?)))?;
+    let map_lookups = d.list(|d| Some((d.string()?, d.string()?)))?;
     // What the model indexes or slices with must lie inside the file's own lists and text.
     let n = units.len();
     let args_ok = |c: &Call| {
@@ -517,5 +534,7 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
         parents,
         guards,
         export_aliases,
+        handler_maps,
+        map_lookups,
     })
 }

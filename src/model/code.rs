@@ -16,8 +16,8 @@ mod links;
 mod units;
 use branches::record_branch;
 use links::{
-    record_export, record_export_alias, record_import, record_instance, record_module_exports,
-    record_require,
+    record_export, record_export_alias, record_handler_map, record_import, record_instance,
+    record_module_exports, record_require,
 };
 use std::sync::OnceLock;
 use tree_sitter::Node;
@@ -137,6 +137,12 @@ pub struct CodeFile {
     pub guards: Vec<Guard>,
     /// Functions an exported wrapper call takes by name: (function, export name).
     pub export_aliases: Vec<(String, String)>,
+    /// Objects of functions by name, `const HANDLERS = { "payment_intent.payment_failed":
+    /// onFailed, ... }`: (object, [function names]). A call through the object (`HANDLERS[type](
+    /// ctx)`) may run any of them.
+    pub handler_maps: Vec<(String, Vec<String>)>,
+    /// Locals taken out of such an object, `const handler = HANDLERS[type]`: (local, object).
+    pub map_lookups: Vec<(String, String)>,
 }
 
 impl CodeFile {
@@ -153,6 +159,8 @@ impl CodeFile {
         self.parents.shrink_to_fit();
         self.guards.shrink_to_fit();
         self.export_aliases.shrink_to_fit();
+        self.handler_maps.shrink_to_fit();
+        self.map_lookups.shrink_to_fit();
     }
 
     /// The guards around byte `pos` that lie inside `[lo, hi)` (one function's code; a guard
@@ -360,6 +368,7 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFil
             Role::Export => record_export(node, src, &mut file),
             Role::Declarator => {
                 record_require(g, node, src, &mut file);
+                record_handler_map(g, node, src, &mut file);
                 if current == 0 {
                     record_instance(g, node, src, &mut file);
                     record_export_alias(g, node, src, &mut file);
@@ -458,6 +467,11 @@ fn record_call(
             let obj = child(callee, g.object).map(|o| prefix_within(text(o, src), 120));
             (text(prop, src).to_string(), obj)
         }
+        // `HANDLERS[type](ctx)`: a call through an object of functions, by the object's name.
+        "subscript_expression" => match child(callee, g.object) {
+            Some(o) if o.kind() == "identifier" => (text(o, src).to_string(), None),
+            _ => return,
+        },
         _ => return,
     };
     if name == "require" {

@@ -127,6 +127,8 @@ enum Item {
         exits: Exits,
         /// The call's edge: `model.calls[unit][edge]` (its argument text).
         edge: u32,
+        /// One of the call's alternative targets (`Edge::alt`).
+        alt: bool,
     },
     /// A lifecycle hook: the items of `unit` between `start` and `end` (its function).
     Hook {
@@ -422,6 +424,7 @@ fn unit_items(
                 ctx,
                 exits,
                 edge: edge as u32,
+                alt: e.alt,
             };
             items[u].push((e.pos, rank(&item), item));
         }

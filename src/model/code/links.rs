@@ -203,3 +203,51 @@ pub(super) fn record_require(g: &Grammar, node: Node, src: &str, file: &mut Code
         _ => {}
     }
 }
+
+/// `const HANDLERS = { "charge.failed": onFailed, onPaid }`: an object whose values name
+/// functions (two at least: one is a record, not a dispatch), and `const handler =
+/// HANDLERS[type]`: a local taken out of an object by a computed key.
+pub(super) fn record_handler_map(g: &Grammar, node: Node, src: &str, file: &mut CodeFile) {
+    let (Some(name), Some(mut value)) = (child(node, g.name), child(node, g.value)) else {
+        return;
+    };
+    if name.kind() != "identifier" {
+        return;
+    }
+    // `{...} as const`, `{...} satisfies Handlers`.
+    while matches!(
+        value.kind(),
+        "as_expression" | "satisfies_expression" | "parenthesized_expression"
+    ) {
+        let Some(inner) = value.named_child(0) else {
+            return;
+        };
+        value = inner;
+    }
+    match value.kind() {
+        "object" => {
+            let mut fns = Vec::new();
+            let mut c = value.walk();
+            for p in value.named_children(&mut c) {
+                let f = match p.kind() {
+                    "pair" => child(p, g.value).filter(|v| v.kind() == "identifier"),
+                    "shorthand_property_identifier" => Some(p),
+                    _ => None,
+                };
+                if let Some(f) = f {
+                    fns.push(text(f, src).to_string());
+                }
+            }
+            if fns.len() >= 2 {
+                file.handler_maps.push((text(name, src).to_string(), fns));
+            }
+        }
+        "subscript_expression" => {
+            if let Some(o) = child(value, g.object).filter(|o| o.kind() == "identifier") {
+                file.map_lookups
+                    .push((text(name, src).to_string(), text(o, src).to_string()));
+            }
+        }
+        _ => {}
+    }
+}

@@ -198,9 +198,18 @@ impl Walk<'_> {
         self.files.insert(model.units[at.unit].file);
         let params = &model.units[at.unit].params;
         let mut entered: Vec<(u32, u32)> = Vec::new();
+        // The alternative targets of one call being followed: (call position, the pseudo call
+        // whose end closes them).
+        let mut alts: Option<(usize, u32)> = None;
         for (pos, item) in &self.items[at.unit] {
+            if let Some((p, pseudo)) = alts
+                && (p != *pos || !matches!(item, Item::Call { alt: true, .. }))
+            {
+                self.call_ends[pseudo as usize] = self.out.len() as u32;
+                alts = None;
+            }
             if self.out.len() >= MAX_EVENTS {
-                return;
+                break;
             }
             if at.range.is_some_and(|(s, e)| *pos < s || *pos >= e) {
                 continue;
@@ -239,11 +248,29 @@ impl Walk<'_> {
                     ctx,
                     exits,
                     edge,
+                    alt,
                 } => {
                     if at.module_only {
                         continue;
                     }
-                    let scope = self.enter(&at, &mut entered, *exits);
+                    let mut scope = self.enter(&at, &mut entered, *exits);
+                    if *alt {
+                        // Each alternative is a branch of its own: what comes after it among
+                        // the call's other targets is not on its path.
+                        let pseudo = match alts {
+                            Some((_, p)) => p,
+                            None => {
+                                let p = self.call_ends.len() as u32;
+                                self.call_ends.push(0);
+                                alts = Some((*pos, p));
+                                p
+                            }
+                        };
+                        let id = self.scope_parents.len() as u32;
+                        self.scope_parents.push(scope);
+                        self.scope_calls.push(pseudo);
+                        scope = id;
+                    }
                     let via = Some((at.unit, *edge as usize));
                     let (target, tx) = (*target as usize, tx.map(|r| r as usize));
                     self.follow(Frame { scope, via, ..at }, target, None, tx, *ctx);
@@ -261,6 +288,9 @@ impl Walk<'_> {
                     Context::default(),
                 ),
             }
+        }
+        if let Some((_, pseudo)) = alts {
+            self.call_ends[pseudo as usize] = self.out.len() as u32;
         }
     }
 

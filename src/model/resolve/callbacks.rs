@@ -134,6 +134,7 @@ pub(super) fn add_edges(model: &RepoModel, ix: &Index, edges: &mut [Vec<Edge>]) 
                             end: e.end,
                             target,
                             args: "".into(),
+                            alt: false,
                         });
                     }
                 }

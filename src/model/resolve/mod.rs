@@ -17,6 +17,9 @@ pub struct Edge {
     pub end: usize,
     pub target: usize,
     pub args: Box<str>,
+    /// One of several functions the call may run, only one of which does (a call through an
+    /// object of handlers): the others' code is not on its path.
+    pub alt: bool,
 }
 
 const EXTS: &[&str] = &["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"];
@@ -132,6 +135,7 @@ fn call_edges(model: &RepoModel, ix: &Index) -> Vec<Vec<Edge>> {
             let mut out = Vec::new();
             for call in &code.calls {
                 let caller = file.unit_base + call.unit;
+                let alt = call.receiver.is_none() && handler_map(code, call.name).is_some();
                 for target in ix.targets(fi, call) {
                     if target != caller {
                         out.push((
@@ -141,6 +145,7 @@ fn call_edges(model: &RepoModel, ix: &Index) -> Vec<Vec<Edge>> {
                                 end: call.end,
                                 target,
                                 args: code.args(call).into(),
+                                alt,
                             },
                         ));
                     }
@@ -416,6 +421,23 @@ impl<'a> Index<'a> {
         {
             return defs;
         }
+        if call.receiver.is_none()
+            && let Some(fns) = handler_map(code, call.name)
+        {
+            let mut out: Vec<usize> = Vec::new();
+            for f in fns {
+                let one = super::code::Call {
+                    name: crate::intern::intern(f),
+                    ..call.clone()
+                };
+                if let Some(t) = self.resolve_call(file, &one)
+                    && !out.contains(&t)
+                {
+                    out.push(t);
+                }
+            }
+            return out;
+        }
         if let Some(t) = self.resolve_call(file, call) {
             return vec![t];
         }
@@ -566,4 +588,19 @@ fn member_of(code: &super::code::CodeFile, n: &str, m: &str) -> Option<usize> {
             .find(|(name, _)| name == n)
             .and_then(|(_, class)| of(class))
     })
+}
+
+/// The functions a call may reach through an object of functions of its file: the call names
+/// the object (`HANDLERS[type](ctx)`) or a local taken out of it (`handler(ctx)` after `const
+/// handler = HANDLERS[type]`).
+fn handler_map<'c>(code: &'c super::code::CodeFile, name: &str) -> Option<&'c [String]> {
+    let object = code
+        .map_lookups
+        .iter()
+        .find(|(local, _)| local == name)
+        .map_or(name, |(_, o)| o.as_str());
+    code.handler_maps
+        .iter()
+        .find(|(m, _)| m == object)
+        .map(|(_, fns)| fns.as_slice())
 }
