@@ -132,14 +132,17 @@ impl Engine<'_> {
         ]
     }
 
-    /// Facts a `reach: imports` selector sees: module-level code of the flow's files, and
-    /// the files they import (error filters, shared schemas). Another function of a flow's
-    /// file (the cancel handler next to create) is not part of the flow.
+    /// Facts a `reach: files` selector sees besides the flow's own: module-level code of the
+    /// flow's files; with `reach: imports`, also the files they import (error filters, shared
+    /// schemas). Another function of a flow's file (the cancel handler next to create) is not
+    /// part of the flow.
     pub(super) fn reach_facts(&self, fi: usize, sel: &Selector) -> Vec<usize> {
         let flow = &self.model.flows[fi];
         let mut imported: BTreeSet<usize> = BTreeSet::new();
-        for &f in &flow.files {
-            imported.extend(self.model.imported_files(f));
+        if sel.reach == Reach::Imports {
+            for &f in &flow.files {
+                imported.extend(self.model.imported_files(f));
+            }
         }
         self.matching_facts(sel)
             .into_iter()
@@ -164,7 +167,7 @@ impl Engine<'_> {
         match c {
             FlowCond::All(_) | FlowCond::Any(_) | FlowCond::Not(_) => self.flow(fi, c, depth),
             FlowCond::Has(sel) => {
-                let hits: Vec<usize> = if sel.reach == Reach::Imports {
+                let hits: Vec<usize> = if sel.reach != Reach::Flow {
                     let mut v: Vec<usize> =
                         self.events_matching(fi, sel).map(|(_, e)| e.fact).collect();
                     v.extend(self.reach_facts(fi, sel));

@@ -412,6 +412,9 @@ pub enum Side {
 pub enum Reach {
     #[default]
     Flow,
+    /// Also the module-level code of the flow's own files (an object of handlers beside the
+    /// function that dispatches through it).
+    Files,
     Imports,
 }
 
