@@ -3,32 +3,43 @@
 
 use super::RepoModel;
 use super::flows::Region;
+use super::resolve::callbacks::split_args;
 
 /// Transactions opened through a helper: a function that calls its own callback parameter
 /// inside a transaction (`const inTx = (op) => db.transaction(async (tx) => op(tx))`, with
 /// isolation, retries or locks around it). At each call of it, the callback written inline
 /// runs in that transaction, through its first parameter: `inTx(async (tx) => { ... })`.
+/// The callback is the argument in the place of the parameter the helper calls, first or not
+/// (`withLocked(args, (tx, row) => apply(tx, row))`).
 pub(super) fn wrapper_regions(model: &RepoModel, regions: &[Region]) -> Vec<Region> {
-    let mut wrappers = vec![false; model.units.len()];
+    let mut wrappers: Vec<Option<usize>> = vec![None; model.units.len()];
     for r in regions {
         let u = &model.units[r.unit];
         let Some(code) = model.files[u.file].code.as_ref() else {
             continue;
         };
-        if u.params.is_empty() || wrappers[r.unit] {
+        if u.params.is_empty() || wrappers[r.unit].is_some() {
             continue;
         }
-        wrappers[r.unit] = code.calls.iter().any(|c| {
-            c.unit == u.local
-                && c.receiver.is_none()
-                && (r.start..r.end).contains(&c.pos)
-                && u.params.contains(&c.name)
-        });
+        wrappers[r.unit] = code
+            .calls
+            .iter()
+            .filter(|c| {
+                c.unit == u.local && c.receiver.is_none() && (r.start..r.end).contains(&c.pos)
+            })
+            .find_map(|c| u.params.iter().position(|p| *p == c.name));
     }
     let mut out = Vec::new();
     for (caller, edges) in model.calls.iter().enumerate() {
-        for e in edges.iter().filter(|e| wrappers[e.target]) {
-            if let Some(client) = inline_callback_param(&e.args) {
+        for e in edges.iter() {
+            let Some(index) = wrappers[e.target] else {
+                continue;
+            };
+            let args = split_args(&e.args);
+            let Some(arg) = args.get(index) else {
+                continue;
+            };
+            if let Some(client) = inline_callback_param(&format!("({arg})")) {
                 out.push(Region {
                     unit: caller,
                     start: e.pos,

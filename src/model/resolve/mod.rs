@@ -5,7 +5,7 @@
 use super::RepoModel;
 use std::collections::{HashMap, HashSet};
 
-mod callbacks;
+pub(crate) mod callbacks;
 pub(crate) use callbacks::split_args;
 mod modules;
 
