@@ -422,6 +422,7 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         cond,
         catch,
         exits,
+        skips_to,
     } in guards
     {
         e.n(*start);
@@ -429,6 +430,7 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         e.s(cond);
         e.b(*catch);
         e.b(*exits);
+        e.n(*skips_to);
     }
     e.n(export_aliases.len());
     for (a, b) in export_aliases {
@@ -504,6 +506,7 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
             cond: intern(d.s()?),
             catch: d.b()?,
             exits: d.b()?,
+            skips_to: d.n()?,
         })
     })?;
     let export_aliases = d.list(|d| Some((d.string()?, d.string()?)))?;

@@ -321,13 +321,16 @@ impl Engine<'_> {
                 }
             }
             FlowCond::WritesOutsideTransaction(w) => {
-                let writes: Vec<&crate::model::flows::Event> = self
-                    .events_matching(fi, &w.writes)
-                    .map(|(_, e)| e)
-                    .collect();
+                let writes: Vec<(usize, &crate::model::flows::Event)> =
+                    self.events_matching(fi, &w.writes).collect();
                 let mut out = Found::default();
-                'pairs: for (a, ea) in writes.iter().enumerate() {
-                    for eb in &writes[a + 1..] {
+                'pairs: for (a, &(ia, ea)) in writes.iter().enumerate() {
+                    for &(ib, eb) in &writes[a + 1..] {
+                        // Writes on other paths (an `if`'s two sides, two cases of a
+                        // `switch`) never run in one request: they cannot leave it half-done.
+                        if !ea.precedes(ia, ib, true) {
+                            continue;
+                        }
                         let same_scope = ea.tx.is_some() && ea.tx == eb.tx;
                         let fa = &self.model.facts[ea.fact];
                         let fb = &self.model.facts[eb.fact];
@@ -346,7 +349,7 @@ impl Engine<'_> {
                 } else {
                     writes
                         .iter()
-                        .map(|e| self.fact_item(&self.model.facts[e.fact]))
+                        .map(|(_, e)| self.fact_item(&self.model.facts[e.fact]))
                         .collect()
                 };
                 if !out.ok {

@@ -14,7 +14,7 @@ mod branches;
 mod entry;
 mod links;
 mod units;
-use branches::record_branch;
+use branches::{record_branch, record_case};
 use links::{
     record_export, record_export_alias, record_handler_map, record_import, record_instance,
     record_module_exports, record_require,
@@ -76,6 +76,9 @@ pub struct Guard {
     /// The branch ends in a `return` or `throw`: code after the `if` never runs once it was
     /// taken (`if (free) { confirm(); return }` then `charge()`: the two are other paths).
     pub exits: bool,
+    /// Taken, the branch skips the code up to this byte (0: none): an `if`'s other side, the
+    /// later cases of a `switch` once a case ends in `break`. What runs there is another path.
+    pub skips_to: usize,
 }
 
 /// A name one module takes from another: an import (`name` is the local binding) or a
@@ -236,6 +239,8 @@ enum Role {
     Assignment,
     Class,
     Branch,
+    /// A `case` of a `switch`.
+    Case,
     Catch,
 }
 
@@ -252,6 +257,7 @@ fn role_of(kind: &str) -> Role {
         "assignment_expression" => Role::Assignment,
         "class_declaration" | "abstract_class_declaration" | "class" => Role::Class,
         "if_statement" | "ternary_expression" => Role::Branch,
+        "switch_case" => Role::Case,
         "catch_clause" => Role::Catch,
         _ => Role::Other,
     }
@@ -377,6 +383,7 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFil
             Role::Assignment => record_module_exports(node, src, &mut file),
             Role::Class => record_class(node, src, &mut file),
             Role::Branch => record_branch(g, node, src, &mut file),
+            Role::Case => record_case(node, &mut file),
             Role::Catch => {
                 if let Some(body) = child(node, g.body) {
                     file.guards.push(Guard {
@@ -385,6 +392,7 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFil
                         cond: "",
                         catch: true,
                         exits: false,
+                        skips_to: 0,
                     });
                 }
             }
@@ -488,6 +496,7 @@ fn record_call(
             cond: "",
             catch: true,
             exits: false,
+            skips_to: 0,
         });
     }
     if let Some(args) = args_node {

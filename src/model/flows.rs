@@ -139,8 +139,9 @@ enum Item {
     },
 }
 
-/// The branches around a position, in its unit, that end in `return` or `throw`: a range
-/// of the shared list of their indexes in the file's guards, outermost first.
+/// The branches around a position, in its unit, that end in `return` or `throw` or skip
+/// other code (`Guard::skips_to`): a range of the shared list of their indexes in the file's
+/// guards, outermost first.
 type Exits = (u32, u32);
 
 /// What the code around `pos` in unit `unit` runs under, and the branches around it that
@@ -161,12 +162,12 @@ fn guards_around(
     let mut ctx = Context::default();
     let mut conds: Vec<&str> = Vec::new();
     for (i, g) in code.guards_at(pos, lu.start, lu.end) {
-        if g.exits {
+        if g.exits || g.skips_to != 0 {
             pool.push(i as u32);
         }
         if g.catch {
             ctx.catch = true;
-        } else if !conds.contains(&g.cond) {
+        } else if !g.cond.is_empty() && !conds.contains(&g.cond) {
             conds.push(g.cond);
         }
     }

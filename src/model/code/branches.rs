@@ -12,28 +12,90 @@ pub(super) fn record_branch(g: &Grammar, node: Node, src: &str, file: &mut CodeF
         return;
     };
     let cond = intern(&blank_strings(prefix_within(text(cond, src), 200)));
-    for n in [child(node, g.consequence), child(node, g.alternative)]
-        .into_iter()
-        .flatten()
-    {
+    let alternative = child(node, g.alternative);
+    for (n, other_side) in [
+        (child(node, g.consequence), alternative.is_some()),
+        (alternative, false),
+    ] {
+        let Some(n) = n else { continue };
+        let ending = ending(n);
+        // A `continue` or `break` skips the rest of its loop (or switch); otherwise the
+        // consequence taken, the alternative is skipped.
+        let skips_to = match ending {
+            Ending::Function => 0,
+            Ending::Continue | Ending::Break => jump_target(node, ending).unwrap_or(0),
+            Ending::FallsThrough if other_side => node.end_byte(),
+            Ending::FallsThrough => 0,
+        };
         file.guards.push(Guard {
             start: n.start_byte(),
             end: n.end_byte(),
             cond,
             catch: false,
-            exits: ends_in_exit(n),
+            exits: ending == Ending::Function,
+            skips_to,
         });
     }
 }
 
-/// Whether a branch (a statement, a block, an `else` clause) always ends in `return` or
-/// `throw`. Only the last statement is read: a branch that exits in a nested `if` on both
-/// sides is rare and taken as falling through.
-fn ends_in_exit(n: Node) -> bool {
+/// A `case` of a `switch` that ends in `break` (or leaves the function, or continues its
+/// loop): the later cases are other paths. One that falls through runs on into the next and
+/// is no branch of its own. Its condition is not recorded: the cases' values are not what
+/// rules test.
+pub(super) fn record_case(node: Node, file: &mut CodeFile) {
+    let mut cursor = node.walk();
+    let last = node
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment")
+        .last();
+    let Some(last) = last else {
+        return;
+    };
+    let ending = ending(last);
+    let skips_to = match ending {
+        Ending::FallsThrough => return,
+        Ending::Function => 0,
+        Ending::Break => node.parent().map_or(0, |body| body.end_byte()),
+        Ending::Continue => jump_target(node, ending).unwrap_or(0),
+    };
+    file.guards.push(Guard {
+        start: node.start_byte(),
+        end: node.end_byte(),
+        cond: "",
+        catch: false,
+        exits: ending == Ending::Function,
+        skips_to,
+    });
+}
+
+/// How a branch ends: by leaving the function (`return`, `throw`), by jumping out of its
+/// loop or switch (`break`, `continue` without a label), or by running on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Function,
+    Break,
+    Continue,
+    FallsThrough,
+}
+
+/// Only the last statement is read: a branch that exits in a nested `if` on both sides is rare
+/// and taken as falling through.
+fn ending(n: Node) -> Ending {
     let mut n = n;
     loop {
         match n.kind() {
-            "return_statement" | "throw_statement" => return true,
+            "return_statement" | "throw_statement" => return Ending::Function,
+            "break_statement" | "continue_statement" => {
+                // `break outer`: where it lands is not worked out.
+                if n.child_by_field_name("label").is_some() {
+                    return Ending::FallsThrough;
+                }
+                return if n.kind() == "break_statement" {
+                    Ending::Break
+                } else {
+                    Ending::Continue
+                };
+            }
             "else_clause" | "statement_block" => {
                 let mut cursor = n.walk();
                 let last = n
@@ -42,12 +104,37 @@ fn ends_in_exit(n: Node) -> bool {
                     .last();
                 match last {
                     Some(c) => n = c,
-                    None => return false,
+                    None => return Ending::FallsThrough,
                 }
             }
-            _ => return false,
+            _ => return Ending::FallsThrough,
         }
     }
+}
+
+/// Where a `continue` (the end of its loop's body) or a `break` (the end of its loop or
+/// switch) in the branches of `node` lands, looked for up to the function around it.
+fn jump_target(node: Node, ending: Ending) -> Option<usize> {
+    let mut n = node.parent();
+    while let Some(p) = n {
+        match p.kind() {
+            "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
+                return Some(p.end_byte());
+            }
+            "switch_body" if ending == Ending::Break => return Some(p.end_byte()),
+            k if super::FUNCTION_KINDS.contains(&k) => return None,
+            _ => {}
+        }
+        n = p.parent();
+    }
+    None
+}
+
+/// Whether a branch (a statement, a block, an `else` clause) always ends in `return` or
+/// `throw`.
+#[cfg(test)]
+fn ends_in_exit(n: Node) -> bool {
+    ending(n) == Ending::Function
 }
 
 /// A condition's text with the contents of its string literals removed (`status ===
@@ -82,7 +169,7 @@ fn blank_strings(cond: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{blank_strings, ends_in_exit};
+    use super::{Ending, blank_strings, ending, ends_in_exit, jump_target};
     use crate::lang::Lang;
 
     /// The (consequence, alternative) exit flags of each `if` in `src`, in source order.
@@ -124,6 +211,42 @@ mod tests {
             if_exits("if (a) { if (b) { return; } log(); }"),
             vec![(false, None), (true, None)]
         );
+    }
+
+    /// The first node of `kind` in the tree, depth first.
+    fn first<'t>(node: tree_sitter::Node<'t>, kind: &str) -> Option<tree_sitter::Node<'t>> {
+        if node.kind() == kind {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.named_children(&mut cursor).collect();
+        children.into_iter().find_map(|c| first(c, kind))
+    }
+
+    #[test]
+    fn continue_and_break_skip_to_the_end_of_their_loop_or_switch() {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&Lang::Js.grammar().unwrap()).unwrap();
+        let src = "for (const e of es) { if (a) { x(); continue; } y(); }\nafter();";
+        let tree = parser.parse(src, None).unwrap();
+        let if_node = first(tree.root_node(), "if_statement").unwrap();
+        let cons = if_node.child_by_field_name("consequence").unwrap();
+        assert_eq!(ending(cons), Ending::Continue);
+        let loop_end = src.find("\nafter").unwrap();
+        assert_eq!(jump_target(if_node, Ending::Continue), Some(loop_end));
+
+        let src = "switch (k) { case 1: a(); break; case 2: { b(); break; } case 3: c(); }";
+        let tree = parser.parse(src, None).unwrap();
+        let case = first(tree.root_node(), "switch_case").unwrap();
+        let mut cursor = case.walk();
+        let last = case.named_children(&mut cursor).last().unwrap();
+        assert_eq!(ending(last), Ending::Break);
+        // A labelled jump lands somewhere not worked out.
+        let src = "outer: for (;;) { if (a) { break outer; } }";
+        let tree = parser.parse(src, None).unwrap();
+        let if_node = first(tree.root_node(), "if_statement").unwrap();
+        let cons = if_node.child_by_field_name("consequence").unwrap();
+        assert_eq!(ending(cons), Ending::FallsThrough);
     }
 
     #[test]

@@ -125,8 +125,20 @@ pub(super) struct Frame {
 
 impl Walk<'_> {
     /// The innermost exiting branch of `exits` (this unit's, outermost first) as entered in
-    /// this call of the unit, creating the ones not yet entered.
-    fn enter(&mut self, at: &Frame, entered: &mut Vec<(u32, u32)>, exits: Exits) -> u32 {
+    /// this call of the unit, creating the ones not yet entered. A branch that skips to a byte
+    /// (`Guard::skips_to`) ends its other paths there, not at the function's return: its end
+    /// is a pseudo call closed when the walk reaches that byte (`skips`).
+    fn enter(
+        &mut self,
+        at: &Frame,
+        entered: &mut Vec<(u32, u32)>,
+        skips: &mut Vec<(usize, u32)>,
+        exits: Exits,
+    ) -> u32 {
+        let guards = self.model.files[self.model.units[at.unit].file]
+            .code
+            .as_ref()
+            .map_or(&[][..], |c| &c.guards[..]);
         let mut scope = at.scope;
         for &g in &self.exit_pool[exits.0 as usize..exits.1 as usize] {
             scope = match entered.iter().find(|(eg, _)| *eg == g) {
@@ -134,7 +146,15 @@ impl Walk<'_> {
                 None => {
                     let id = self.scope_parents.len() as u32;
                     self.scope_parents.push(scope);
-                    self.scope_calls.push(at.call);
+                    let skips_to = guards.get(g as usize).map_or(0, |g| g.skips_to);
+                    if skips_to == 0 {
+                        self.scope_calls.push(at.call);
+                    } else {
+                        let pseudo = self.call_ends.len() as u32;
+                        self.call_ends.push(0);
+                        self.scope_calls.push(pseudo);
+                        skips.push((skips_to, pseudo));
+                    }
                     entered.push((g, id));
                     id
                 }
@@ -198,10 +218,18 @@ impl Walk<'_> {
         self.files.insert(model.units[at.unit].file);
         let params = &model.units[at.unit].params;
         let mut entered: Vec<(u32, u32)> = Vec::new();
+        let mut skips: Vec<(usize, u32)> = Vec::new();
         // The alternative targets of one call being followed: (call position, the pseudo call
         // whose end closes them).
         let mut alts: Option<(usize, u32)> = None;
         for (pos, item) in &self.items[at.unit] {
+            skips.retain(|&(to, pseudo)| {
+                let open = *pos < to;
+                if !open {
+                    self.call_ends[pseudo as usize] = self.out.len() as u32;
+                }
+                open
+            });
             if let Some((p, pseudo)) = alts
                 && (p != *pos || !matches!(item, Item::Call { alt: true, .. }))
             {
@@ -221,7 +249,7 @@ impl Walk<'_> {
                     ctx,
                     exits,
                 } => {
-                    let scope = self.enter(&at, &mut entered, *exits);
+                    let scope = self.enter(&at, &mut entered, &mut skips, *exits);
                     let f = &model.facts[*fact as usize];
                     let inherit = match f.value("client") {
                         None => true,
@@ -253,7 +281,7 @@ impl Walk<'_> {
                     if at.module_only {
                         continue;
                     }
-                    let mut scope = self.enter(&at, &mut entered, *exits);
+                    let mut scope = self.enter(&at, &mut entered, &mut skips, *exits);
                     if *alt {
                         // Each alternative is a branch of its own: what comes after it among
                         // the call's other targets is not on its path.
@@ -290,6 +318,9 @@ impl Walk<'_> {
             }
         }
         if let Some((_, pseudo)) = alts {
+            self.call_ends[pseudo as usize] = self.out.len() as u32;
+        }
+        for (_, pseudo) in skips {
             self.call_ends[pseudo as usize] = self.out.len() as u32;
         }
     }
