@@ -271,19 +271,33 @@ fn fact_values(v: &Variant, caps: &Caps) -> Option<Values> {
     Some(values)
 }
 
-/// Regex matches over the whole text; bounded so a pathological file cannot flood the model.
+/// Whether the byte at `pos` lies in a comment of the parsed file (comments are leaves).
+fn in_comment(root: tree_sitter::Node, pos: usize) -> bool {
+    root.descendant_for_byte_range(pos, pos)
+        .is_some_and(|n| n.child_count() == 0 && n.kind().contains("comment"))
+}
+
+/// Regex matches of the variant's `scan` over the whole text; bounded so a pathological file
+/// cannot flood the model.
 pub(super) fn run_scan(
     (fi, vi): (usize, usize),
     fact: &Variant,
-    re: &Re,
     src: &SourceText,
     entry: &FileEntry,
     code: Option<&CodeFile>,
+    root: tree_sitter::Node,
     hits: &mut Vec<Hit>,
 ) {
+    let Some(re) = fact.spec.scan.as_ref() else {
+        return;
+    };
     for c in re.captures_all(&src.text, 2000) {
         let whole = c.get(0).expect("group 0");
         let (start, end) = c.range();
+        // Text in a comment (a sandbox URL in a doc comment, commented-out SQL) is no fact.
+        if in_comment(root, start) {
+            continue;
+        }
         let excluded = fact.spec.not_match.iter().any(|(cap, not)| {
             let group = match cap.as_str() {
                 "match" | "text" => Some(whole),

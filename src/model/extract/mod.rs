@@ -181,10 +181,8 @@ pub fn extract_read(
     let mut hits = Vec::new();
     for (fi, fact) in rules.facts.iter().enumerate() {
         for (vi, v) in fact.variants.iter().enumerate() {
-            if let Some(scan) = &v.spec.scan
-                && v.spec.langs.contains(&entry.lang)
-            {
-                run_scan((fi, vi), v, scan, &src, entry, code.as_ref(), &mut hits);
+            if v.spec.scan.is_some() && v.spec.langs.contains(&entry.lang) {
+                run_scan((fi, vi), v, &src, entry, code.as_ref(), root, &mut hits);
             }
         }
     }
