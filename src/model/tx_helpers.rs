@@ -3,7 +3,7 @@
 
 use super::RepoModel;
 use super::flows::Region;
-use super::resolve::callbacks::split_args;
+use super::resolve::split_args;
 
 /// Transactions opened through a helper: a function that calls its own callback parameter
 /// inside a transaction (`const inTx = (op) => db.transaction(async (tx) => op(tx))`, with
@@ -35,11 +35,10 @@ pub(super) fn wrapper_regions(model: &RepoModel, regions: &[Region]) -> Vec<Regi
             let Some(index) = wrappers[e.target] else {
                 continue;
             };
-            let args = split_args(&e.args);
-            let Some(arg) = args.get(index) else {
+            let Some(arg) = split_args(&e.args).get(index).copied() else {
                 continue;
             };
-            if let Some(client) = inline_callback_param(&format!("({arg})")) {
+            if let Some(client) = inline_callback_param(arg) {
                 out.push(Region {
                     unit: caller,
                     start: e.pos,
@@ -52,10 +51,10 @@ pub(super) fn wrapper_regions(model: &RepoModel, regions: &[Region]) -> Vec<Regi
     out
 }
 
-/// The first parameter of a function written as a call's first argument:
-/// `(async (tx, ctx) => ...`, `(tx => ...`, `(async function (tx) {...`.
-fn inline_callback_param(args: &str) -> Option<String> {
-    let mut s = args.trim_start().strip_prefix('(')?.trim_start();
+/// The first parameter of a function written inline as a call's argument:
+/// `async (tx, ctx) => ...`, `tx => ...`, `async function (tx) {...`.
+fn inline_callback_param(arg: &str) -> Option<String> {
+    let mut s = arg.trim_start();
     if let Some(rest) = s.strip_prefix("async") {
         s = rest.trim_start();
     }
@@ -91,17 +90,14 @@ mod tests {
     fn the_inline_callback_names_its_transaction_client() {
         let p = |s: &str| inline_callback_param(s);
         assert_eq!(
-            p("(async (tx, salon) => { await tx.insert(a) })"),
+            p("async (tx, salon) => { await tx.insert(a) }"),
             Some("tx".into())
         );
-        assert_eq!(p("(tx => tx.insert(a))"), Some("tx".into()));
-        assert_eq!(
-            p("(async (trx: Knex.Transaction) => {})"),
-            Some("trx".into())
-        );
-        assert_eq!(p("(async function (client) { })"), Some("client".into()));
-        assert_eq!(p("(bookingId, 3)"), None);
-        assert_eq!(p("((a + b) * 2)"), None);
-        assert_eq!(p("()"), None);
+        assert_eq!(p("tx => tx.insert(a)"), Some("tx".into()));
+        assert_eq!(p("async (trx: Knex.Transaction) => {}"), Some("trx".into()));
+        assert_eq!(p("async function (client) { }"), Some("client".into()));
+        assert_eq!(p("bookingId"), None);
+        assert_eq!(p("(a + b) * 2"), None);
+        assert_eq!(p(""), None);
     }
 }

@@ -1,5 +1,6 @@
-//! The branches of a function's code: an `if`'s or a `?:`'s two sides, with the condition
-//! they run under and whether they end by leaving the function.
+//! The branches of a function's code: an `if`'s or a `?:`'s two sides and the cases of a
+//! `switch`, with the condition they run under, whether they end by leaving the function, and
+//! the code they skip when taken (the other side, later cases, the rest of a loop).
 
 use super::{CodeFile, Grammar, Guard, child, text};
 use crate::intern::intern;
@@ -78,8 +79,9 @@ enum Ending {
     FallsThrough,
 }
 
-/// Only the last statement is read: a branch that exits in a nested `if` on both sides is rare
-/// and taken as falling through.
+/// How branch `n` (a statement, a block, an `else` clause, a case's last statement) ends. Only
+/// the last statement is read: a branch that exits in a nested `if` on both sides is rare and
+/// taken as falling through.
 fn ending(n: Node) -> Ending {
     let mut n = n;
     loop {
@@ -130,13 +132,6 @@ fn jump_target(node: Node, ending: Ending) -> Option<usize> {
     None
 }
 
-/// Whether a branch (a statement, a block, an `else` clause) always ends in `return` or
-/// `throw`.
-#[cfg(test)]
-fn ends_in_exit(n: Node) -> bool {
-    ending(n) == Ending::Function
-}
-
 /// A condition's text with the contents of its string literals removed (`status ===
 /// 'expired'` becomes `status === ''`): guards are matched on what the code tests, not on
 /// the text it compares with (`event.type === "checkout.session.expired"`).
@@ -169,7 +164,7 @@ fn blank_strings(cond: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Ending, blank_strings, ending, ends_in_exit, jump_target};
+    use super::{Ending, blank_strings, ending, jump_target};
     use crate::lang::Lang;
 
     /// The (consequence, alternative) exit flags of each `if` in `src`, in source order.
@@ -191,7 +186,8 @@ mod tests {
         for n in ifs {
             let cons = n.child_by_field_name("consequence").unwrap();
             let alt = n.child_by_field_name("alternative");
-            out.push((ends_in_exit(cons), alt.map(ends_in_exit)));
+            let exits = |n| ending(n) == Ending::Function;
+            out.push((exits(cons), alt.map(exits)));
         }
         out
     }

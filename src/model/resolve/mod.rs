@@ -5,7 +5,7 @@
 use super::RepoModel;
 use std::collections::{HashMap, HashSet};
 
-pub(crate) mod callbacks;
+mod callbacks;
 pub(crate) use callbacks::split_args;
 mod modules;
 
@@ -594,6 +594,10 @@ fn member_of(code: &super::code::CodeFile, n: &str, m: &str) -> Option<usize> {
 /// the object (`HANDLERS[type](ctx)`) or a local taken out of it (`handler(ctx)` after `const
 /// handler = HANDLERS[type]`).
 fn handler_map<'c>(code: &'c super::code::CodeFile, name: &str) -> Option<&'c [String]> {
+    // Asked for every call of every file: most files have no such object.
+    if code.handler_maps.is_empty() {
+        return None;
+    }
     let object = code
         .map_lookups
         .iter()
