@@ -339,6 +339,7 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
             params,
             is_module,
             default_export,
+            named_export,
             entry,
         } = u;
         e.s(name);
@@ -353,6 +354,7 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         }
         e.b(*is_module);
         e.b(*default_export);
+        e.b(*named_export);
         e.opt_s(*entry);
     }
     e.n(calls.len());
@@ -464,6 +466,7 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
             params: d.list(|d| d.s().map(intern))?,
             is_module: d.b()?,
             default_export: d.b()?,
+            named_export: d.b()?,
             entry: d.opt_s()?.map(intern),
         })
     })?;

@@ -43,6 +43,9 @@ pub struct Unit {
     pub params: Vec<&'static str>,
     pub is_module: bool,
     pub default_export: bool,
+    /// Exported by name where it is declared (`export function f`, `export const f = () =>`):
+    /// a function no module imports is then dead code, not a flow.
+    pub named_export: bool,
     /// The kind of entry point it is (`rules/frameworks/*.yaml`), if a registration says so.
     pub entry: Option<&'static str>,
 }
@@ -331,6 +334,7 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFil
         params: vec![],
         is_module: true,
         default_export: false,
+        named_export: false,
         entry: None,
     });
     file.parents.push(0);

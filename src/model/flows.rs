@@ -221,6 +221,11 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             has_caller[e.target] = true;
         }
     }
+    // Where requests and jobs are recognised, an export that no module imports serves none.
+    let has_entries = model
+        .units
+        .iter()
+        .any(|u| u.entry.is_some_and(|k| rules.entries.starts_flows(k)));
     let mut flows = Vec::new();
     let through = walk::through_calls(rules);
     let mut derived = Derived {
@@ -231,6 +236,9 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
     for root in 0..model.units.len() {
         let is_code = model.files[model.units[root].file].code.is_some();
         if has_caller[root] || !reach[root] || !is_code {
+            continue;
+        }
+        if has_entries && model.units[root].entry.is_none() && model.unimported[root] {
             continue;
         }
         // A migration's `up` runs once, outside any request or job (CHECKS.md edge case 18).

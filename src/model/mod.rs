@@ -106,6 +106,8 @@ pub struct RepoModel {
     pub regions: Vec<flows::Region>,
     /// Files each file imports (resolved inside the repository).
     pub imports: Vec<Vec<usize>>,
+    /// Per unit: exported by name and imported by no module (`resolve::usage`).
+    pub unimported: Vec<bool>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -317,6 +319,7 @@ pub fn build_with(
         flows: vec![],
         regions: vec![],
         imports: vec![],
+        unimported: vec![],
         diags,
     };
     model.reindex();

@@ -29,6 +29,7 @@ pub(super) fn describe_unit(node: Node, src: &str, entries: &Entries) -> Unit {
     let mut route = None;
     let mut entry = None;
     let mut default_export = false;
+    let mut named_export = false;
     if let Some(n) = node.child_by_field_name("name") {
         name = Some(unquote(text(n, src)));
     }
@@ -55,6 +56,11 @@ pub(super) fn describe_unit(node: Node, src: &str, entries: &Entries) -> Unit {
                         .child_by_field_name("name")
                         .map(|n| text(n, src).to_string());
                 }
+                // `export const f = async () => {}`.
+                named_export = parent
+                    .parent()
+                    .and_then(|d| d.parent())
+                    .is_some_and(|e| e.kind() == "export_statement");
                 break;
             }
             "pair" => {
@@ -113,6 +119,7 @@ pub(super) fn describe_unit(node: Node, src: &str, entries: &Entries) -> Unit {
         && parent.kind() == "export_statement"
     {
         default_export |= text(parent, src).starts_with("export default");
+        named_export |= !default_export;
     }
     let params = node
         .child_by_field_name("parameters")
@@ -138,6 +145,7 @@ pub(super) fn describe_unit(node: Node, src: &str, entries: &Entries) -> Unit {
         params,
         is_module: false,
         default_export,
+        named_export: named_export && !default_export,
         entry,
     }
 }

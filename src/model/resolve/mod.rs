@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 mod callbacks;
 pub(crate) use callbacks::split_args;
 mod modules;
+mod usage;
 
 /// A resolved call: the call's position in its unit, and the unit it reaches.
 #[derive(Debug, Clone)]
@@ -106,6 +107,7 @@ pub fn resolve_calls(model: &mut RepoModel) {
     callbacks::add_edges(model, &ix, &mut edges);
     let routes = route_handlers(model, &ix);
     let imported = imported_files(model, &ix);
+    let unimported = usage::unimported_exports(model, &ix);
     drop(ix);
     for (t, r, kind) in routes {
         let u = &mut model.units[t];
@@ -118,6 +120,7 @@ pub fn resolve_calls(model: &mut RepoModel) {
     }
     model.calls = edges;
     model.imports = imported;
+    model.unimported = unimported;
 }
 
 /// Each unit's resolved calls, resolved per file in parallel and then placed in file order:
