@@ -190,6 +190,25 @@ pub fn scope(path: &Path, opts: &Options) -> miette::Result<Vec<walk::Excluded>>
             });
         }
     }
+    // Functions that reach booking facts but that no request or job can run.
+    let analysis = crate::AuditOptions {
+        include,
+        exclude,
+        display_root: &path.to_string_lossy(),
+    };
+    let (_, model) = crate::analyse(path, &set, &analysis);
+    for &u in &model.unused_roots {
+        let unit = &model.units[u];
+        out.push(walk::Excluded {
+            path: format!(
+                "{}:{} {}",
+                model.files[unit.file].rel,
+                unit.loc.line,
+                unit.label()
+            ),
+            reason: "exported, imported by no module: no request or job runs it".into(),
+        });
+    }
     out.sort();
     Ok(out)
 }

@@ -84,3 +84,35 @@ fn explain_scope_as_json() {
             .all(|i| i["path"].is_string() && i["reason"].is_string())
     );
 }
+
+#[test]
+fn explain_scope_lists_an_export_no_module_imports() {
+    let dir = dir_with(&[
+        (
+            "package.json",
+            r#"{"name": "unused-export", "dependencies": {"@prisma/client": "^5.0.0", "express": "^4.19.0"}}"#,
+        ),
+        (
+            "src/repo.ts",
+            "import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();\nexport async function insertBooking(data: any) { return prisma.booking.create({ data }); }\nexport async function legacyBook(data: any) { return prisma.booking.create({ data }); }\n",
+        ),
+        (
+            "src/routes.ts",
+            "import express from 'express';\nimport { insertBooking } from './repo';\nexport const r = express.Router();\nr.post('/bookings', async (req, res) => res.json(await insertBooking(req.body)));\n",
+        ),
+    ]);
+    let out = run(&[
+        dir.path().to_str().unwrap(),
+        "--explain-scope",
+        "--no-cache",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("src/repo.ts:4 legacyBook"))
+        .unwrap_or_else(|| panic!("legacyBook not listed:\n{text}"));
+    assert!(line.contains("imported by no module"), "{line}");
+    // The imported export is judged, so it is not listed.
+    assert!(!text.contains("insertBooking"), "{text}");
+}

@@ -239,6 +239,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             continue;
         }
         if has_entries && model.units[root].entry.is_none() && model.unimported[root] {
+            model.unused_roots.push(root);
             continue;
         }
         // A migration's `up` runs once, outside any request or job (CHECKS.md edge case 18).

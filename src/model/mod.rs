@@ -108,6 +108,9 @@ pub struct RepoModel {
     pub imports: Vec<Vec<usize>>,
     /// Per unit: exported by name and imported by no module (`resolve::usage`).
     pub unimported: Vec<bool>,
+    /// Functions that would start a flow but are exported and imported by no module, so no
+    /// request or job runs them (`--explain-scope` lists them).
+    pub unused_roots: Vec<usize>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -320,6 +323,7 @@ pub fn build_with(
         regions: vec![],
         imports: vec![],
         unimported: vec![],
+        unused_roots: vec![],
         diags,
     };
     model.reindex();
