@@ -109,6 +109,10 @@ pub struct Region {
     pub start: usize,
     pub end: usize,
     pub client: Option<String>,
+    /// The callback takes no client (`runInTransaction(level, async () => ...)`): the
+    /// transaction is ambient (continuation-local), so every write the callback reaches, in
+    /// any function and through any client, runs in it.
+    pub ambient: bool,
 }
 
 /// Indexes are `u32` and exits a range of a shared list: there is an item per fact and per
@@ -204,6 +208,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
     let mut regions = regions(model, rules);
     regions.extend(super::tx_helpers::wrapper_regions(model, &regions));
     regions.sort_by_key(|r| (r.unit, r.start, std::cmp::Reverse(r.end)));
+    let ambient: Vec<bool> = regions.iter().map(|r| r.ambient).collect();
     let mut exit_pool = Vec::new();
     let items = unit_items(model, rules, &regions, &mut exit_pool);
     let reach = reaches_facts(model, &items);
@@ -250,6 +255,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         }
         let mut walk = Walk {
             model,
+            ambient: &ambient,
             through: &through,
             items: &items,
             exit_pool: &exit_pool,
@@ -344,11 +350,23 @@ fn regions(model: &RepoModel, rules: &RuleSet) -> Vec<Region> {
         } else {
             f.scope.0
         };
+        let ambient = f.value("ambient").is_some();
+        // A callback that takes no client and is not ambient (`$transaction(async () => ...)`)
+        // holds only the writes that name no client.
+        let callback = f.value("scope").is_some_and(|s| {
+            let s = s.trim_start();
+            s.starts_with("async") || s.starts_with("function") || s.starts_with('(')
+        });
+        let client = match f.value("client") {
+            None if callback && !ambient => Some(String::new()),
+            c => c.map(String::from),
+        };
         out.push(Region {
             unit: f.unit,
             start,
             end,
-            client: f.value("client").map(String::from),
+            client,
+            ambient,
         });
     }
     // `build` sorts them once the helpers' regions are added.

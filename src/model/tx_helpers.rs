@@ -38,14 +38,18 @@ pub(super) fn wrapper_regions(model: &RepoModel, regions: &[Region]) -> Vec<Regi
             let Some(arg) = split_args(&e.args).get(index).copied() else {
                 continue;
             };
-            if let Some(client) = inline_callback_param(arg) {
-                out.push(Region {
-                    unit: caller,
-                    start: e.pos,
-                    end: e.end,
-                    client: Some(client),
-                });
-            }
+            let (client, ambient) = match inline_callback_param(arg) {
+                Some(client) => (Some(client), false),
+                None if takes_no_params(arg) => (None, true),
+                None => continue,
+            };
+            out.push(Region {
+                unit: caller,
+                start: e.pos,
+                end: e.end,
+                client,
+                ambient,
+            });
         }
     }
     out
@@ -82,9 +86,41 @@ fn inline_callback_param(arg: &str) -> Option<String> {
     is_param.then_some(name)
 }
 
+/// A function written inline with no parameters: `async () => ...`, `() => ...`,
+/// `function () {...`. A transaction helper that calls it hands it no client, so the
+/// transaction it opens is ambient.
+fn takes_no_params(arg: &str) -> bool {
+    let mut s = arg.trim_start();
+    if let Some(rest) = s.strip_prefix("async") {
+        s = rest.trim_start();
+    }
+    if let Some(rest) = s.strip_prefix("function") {
+        s = rest.trim_start();
+        s = s.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '$');
+        return s
+            .trim_start()
+            .strip_prefix('(')
+            .is_some_and(|r| r.trim_start().starts_with(')'));
+    }
+    s.strip_prefix('(')
+        .map(|r| r.trim_start())
+        .and_then(|r| r.strip_prefix(')'))
+        .is_some_and(|r| r.trim_start().starts_with("=>"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::inline_callback_param;
+    use super::{inline_callback_param, takes_no_params};
+
+    #[test]
+    fn a_callback_without_parameters_takes_no_client() {
+        assert!(takes_no_params("async () => { await repo.insert(a) }"));
+        assert!(takes_no_params("() => save()"));
+        assert!(takes_no_params("async function () { }"));
+        assert!(!takes_no_params("async (tx) => {}"));
+        assert!(!takes_no_params("(a + b)"));
+        assert!(!takes_no_params("()"));
+    }
 
     #[test]
     fn the_inline_callback_names_its_transaction_client() {

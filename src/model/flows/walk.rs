@@ -8,6 +8,8 @@ use std::collections::{BTreeSet, HashMap};
 /// One flow being expanded: what it reads and what it collects.
 pub(super) struct Walk<'a> {
     pub(super) model: &'a RepoModel,
+    /// Per transaction region: ambient (`Region::ambient`).
+    pub(super) ambient: &'a [bool],
     pub(super) through: &'a ThroughCalls,
     pub(super) items: &'a [Vec<(usize, Item)>],
     pub(super) exit_pool: &'a [u32],
@@ -251,12 +253,14 @@ impl Walk<'_> {
                 } => {
                     let scope = self.enter(&at, &mut entered, &mut skips, *exits);
                     let f = &model.facts[*fact as usize];
-                    let inherit = match f.value("client") {
-                        None => true,
-                        Some(c) => params
-                            .iter()
-                            .any(|p| *p == c.split('.').next().unwrap_or(c)),
-                    };
+                    let ambient = at.tx.is_some_and(|r| self.ambient.get(r) == Some(&true));
+                    let inherit = ambient
+                        || match f.value("client") {
+                            None => true,
+                            Some(c) => params
+                                .iter()
+                                .any(|p| *p == c.split('.').next().unwrap_or(c)),
+                        };
                     let tx = tx
                         .map(|r| r as usize)
                         .or(if inherit { at.tx } else { None });
