@@ -58,15 +58,7 @@ pub(super) fn wrapper_regions(model: &RepoModel, regions: &[Region]) -> Vec<Regi
 /// The first parameter of a function written inline as a call's argument:
 /// `async (tx, ctx) => ...`, `tx => ...`, `async function (tx) {...`.
 fn inline_callback_param(arg: &str) -> Option<String> {
-    let mut s = arg.trim_start();
-    if let Some(rest) = s.strip_prefix("async") {
-        s = rest.trim_start();
-    }
-    if let Some(rest) = s.strip_prefix("function") {
-        s = rest.trim_start();
-        s = s.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '$');
-        s = s.trim_start();
-    }
+    let (mut s, _) = parameter_list(arg);
     let parenthesised = s.starts_with('(');
     s = s.trim_start_matches('(').trim_start();
     let name: String = s
@@ -90,22 +82,32 @@ fn inline_callback_param(arg: &str) -> Option<String> {
 /// `function () {...`. A transaction helper that calls it hands it no client, so the
 /// transaction it opens is ambient.
 fn takes_no_params(arg: &str) -> bool {
+    let (s, function) = parameter_list(arg);
+    let Some(rest) = s.strip_prefix('(').map(str::trim_start) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix(')') else {
+        return false;
+    };
+    function || rest.trim_start().starts_with("=>")
+}
+
+/// An inline function's text from its parameter list on (`async`, `function name` dropped),
+/// and whether it was written with `function`.
+fn parameter_list(arg: &str) -> (&str, bool) {
     let mut s = arg.trim_start();
     if let Some(rest) = s.strip_prefix("async") {
         s = rest.trim_start();
     }
-    if let Some(rest) = s.strip_prefix("function") {
-        s = rest.trim_start();
-        s = s.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '$');
-        return s
-            .trim_start()
-            .strip_prefix('(')
-            .is_some_and(|r| r.trim_start().starts_with(')'));
+    match s.strip_prefix("function") {
+        Some(rest) => {
+            let rest = rest
+                .trim_start()
+                .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '$');
+            (rest.trim_start(), true)
+        }
+        None => (s, false),
     }
-    s.strip_prefix('(')
-        .map(|r| r.trim_start())
-        .and_then(|r| r.strip_prefix(')'))
-        .is_some_and(|r| r.trim_start().starts_with("=>"))
 }
 
 #[cfg(test)]
