@@ -470,6 +470,24 @@ fn record_call(
         return;
     };
     let args_node = child(node, g.arguments);
+    // `await import("./repo")`, `require("./repo").book()`: the module is taken whole (a
+    // `require` bound to a name is an import of its own, `links::record_require`).
+    let dynamic = callee.kind() == "import"
+        || (callee.kind() == "identifier"
+            && text(callee, src) == "require"
+            && node
+                .parent()
+                .is_none_or(|p| p.kind() != "variable_declarator"));
+    if dynamic {
+        if let Some(source) = args_node
+            .and_then(|a| a.named_child(0))
+            .filter(|a| a.kind() == "string")
+            .map(|a| unquote(text(a, src)))
+        {
+            file.imports.push(Import::new("", "*", &source));
+        }
+        return;
+    }
     let (name, receiver) = match callee.kind() {
         "identifier" => (text(callee, src).to_string(), None),
         "member_expression" => {

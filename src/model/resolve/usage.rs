@@ -3,7 +3,7 @@
 //! function runs for no request and no job, so it starts no flow (CHECKS.md edge case 18).
 //!
 //! Conservative by construction: a module imported whole (`import * as m`, `require`, a
-//! dynamic `import()`, `export * from`) uses every export; a name imported from a specifier
+//! dynamic `import()`, `export * from`: links of `*`) uses every export; a name imported from a specifier
 //! that resolves to no walked file (a package, an unknown alias) is taken as used wherever it
 //! is defined; a name passed as a value in its own file (`register(handler)`) is used.
 
@@ -31,14 +31,6 @@ pub(super) fn unimported_exports<'a>(model: &'a RepoModel, ix: &Index<'a>) -> Ve
                 }
             }
         }
-        for call in &code.calls {
-            if call.receiver.is_none() && matches!(call.name, "import" | "require") {
-                let spec = code.args(call).trim().trim_matches(['\'', '"', '`']);
-                if let Some(t) = ix.module(fi, spec) {
-                    whole.insert(t);
-                }
-            }
-        }
     }
     let mut out = vec![false; model.units.len()];
     for (u, unit) in model.units.iter().enumerate() {
@@ -60,7 +52,8 @@ pub(super) fn unimported_exports<'a>(model: &'a RepoModel, ix: &Index<'a>) -> Ve
     out
 }
 
-/// Whether `name` is a whole word of some call's arguments in the file.
+/// Whether `name` is a whole word of some call's arguments in the file (each argument list
+/// as the file keeps it: its first 300 bytes).
 fn passed_as_value(args: &str, name: &str) -> bool {
     let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     args.match_indices(name)
