@@ -2,7 +2,8 @@
 //! kept for callers that are gone, or only for tests (test files are not walked). Such a
 //! function runs for no request and no job, so it starts no flow (CHECKS.md edge case 18).
 //!
-//! Conservative by construction: a module imported whole (`import * as m`, `require`, a
+//! Conservative by construction: only `.ts` files are judged (JSX renders a component by
+//! a name no call records); a module imported whole (`import * as m`, `require`, a
 //! dynamic `import()`, `export * from`: links of `*`) uses every export; a name imported from a specifier
 //! that resolves to no walked file (a package, an unknown alias) is taken as used wherever it
 //! is defined; a name passed as a value in its own file (`register(handler)`) is used.
@@ -35,6 +36,11 @@ pub(super) fn unimported_exports<'a>(model: &'a RepoModel, ix: &Index<'a>) -> Ve
     let mut out = vec![false; model.units.len()];
     for (u, unit) in model.units.iter().enumerate() {
         let file = &model.files[unit.file];
+        // JSX renders a component by its name (`<Stats />`), which no call or import records:
+        // only TypeScript files, which hold no JSX, are judged.
+        if file.lang != crate::lang::Lang::Ts {
+            continue;
+        }
         let Some(code) = &file.code else { continue };
         let Some(decl) = code.units.get(unit.local) else {
             continue;
