@@ -4,7 +4,8 @@
 //!
 //! Conservative by construction: only `.ts` files are judged (JSX renders a component by
 //! a name no call records); a module imported whole (`import * as m`, `require`, a
-//! dynamic `import()`, `export * from`: links of `*`) uses every export; a name imported from a specifier
+//! dynamic `import()`, `export * from`: links of `*`), or whose default export is imported (it
+//! may be an object of the module's functions), uses every export; a name imported from a specifier
 //! that resolves to no walked file (a package, an unknown alias) is taken as used wherever it
 //! is defined; a name passed as a value in its own file (`register(handler)`) is used.
 
@@ -21,7 +22,9 @@ pub(super) fn unimported_exports<'a>(model: &'a RepoModel, ix: &Index<'a>) -> Ve
         let Some(code) = &f.code else { continue };
         for link in code.imports.iter().chain(&code.reexports) {
             match (ix.module(fi, link.source), link.imported) {
-                (Some(t), "*") => {
+                // A default export may be an object of the module's functions
+                // (`export default { createBooking }`), used as `svc.createBooking()`.
+                (Some(t), "*" | "default") => {
                     whole.insert(t);
                 }
                 (Some(t), name) => {
