@@ -353,12 +353,8 @@ fn regions(model: &RepoModel, rules: &RuleSet) -> Vec<Region> {
         let ambient = f.value("ambient").is_some();
         // A callback that takes no client and is not ambient (`$transaction(async () => ...)`)
         // holds only the writes that name no client.
-        let callback = f.value("scope").is_some_and(|s| {
-            let s = s.trim_start();
-            s.starts_with("async") || s.starts_with("function") || s.starts_with('(')
-        });
         let client = match f.value("client") {
-            None if callback && !ambient => Some(String::new()),
+            None if f.value("no_client").is_some() && !ambient => Some(String::new()),
             c => c.map(String::from),
         };
         out.push(Region {
