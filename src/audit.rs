@@ -163,7 +163,8 @@ pub fn audit(path: &Path, opts: &Options) -> miette::Result<Audit> {
 
 /// What the audit of `path` leaves out, and why (`--explain-scope`): folders and files of
 /// tests, seeds, scripts and the like, files the config's globs leave out, and files that are
-/// read for the schema but where no flow starts (migrations). Sorted by path.
+/// read for the schema but where no flow starts (migrations), and exported functions no module
+/// imports. Sorted by path.
 pub fn scope(path: &Path, opts: &Options) -> miette::Result<Vec<walk::Excluded>> {
     let set = load_rules(opts.rules.as_deref())?;
     if !path.is_dir() {
@@ -178,8 +179,15 @@ pub fn scope(path: &Path, opts: &Options) -> miette::Result<Vec<walk::Excluded>>
         config_files: None,
     };
     let mut out = walk::out_of_scope(path, &walk_opts);
-    let (files, _) = walk::walk(path, &walk_opts);
-    for f in files {
+    // The model's files are the walked ones; it also knows the functions that reach booking
+    // facts but that no request or job can run.
+    let analysis = crate::AuditOptions {
+        include,
+        exclude,
+        display_root: &path.to_string_lossy(),
+    };
+    let (_, model) = crate::analyse(path, &set, &analysis);
+    for f in &model.files {
         if let Some(e) = set.entries.not_flow_file(&f.rel) {
             out.push(walk::Excluded {
                 path: f.rel.to_string(),
@@ -190,13 +198,6 @@ pub fn scope(path: &Path, opts: &Options) -> miette::Result<Vec<walk::Excluded>>
             });
         }
     }
-    // Functions that reach booking facts but that no request or job can run.
-    let analysis = crate::AuditOptions {
-        include,
-        exclude,
-        display_root: &path.to_string_lossy(),
-    };
-    let (_, model) = crate::analyse(path, &set, &analysis);
     for &u in &model.unused_roots {
         let unit = &model.units[u];
         out.push(walk::Excluded {
