@@ -302,17 +302,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         let mut values = (*f.values).clone();
         values.insert(prop, value);
         values.insert(crate::intern::intern(&format!("{prop}_from")), "call");
-        let rec = super::FactRec {
-            fact: f.fact,
-            variant: f.variant,
-            file: f.file,
-            unit: f.unit,
-            start: f.start,
-            end: f.end,
-            scope: f.scope,
-            loc: f.loc.clone(),
-            values: std::sync::Arc::new(values),
-        };
+        let rec = f.with_values(values);
         model
             .by_fact
             .entry(rec.fact)

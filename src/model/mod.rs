@@ -91,6 +91,21 @@ impl FactRec {
     pub fn value(&self, k: &str) -> Option<&str> {
         self.values.get(k)
     }
+
+    /// The same fact, in the same place, with other values (seen through a call).
+    pub fn with_values(&self, values: values::Values) -> FactRec {
+        FactRec {
+            fact: self.fact,
+            variant: self.variant,
+            file: self.file,
+            unit: self.unit,
+            start: self.start,
+            end: self.end,
+            scope: self.scope,
+            loc: self.loc.clone(),
+            values: std::sync::Arc::new(values),
+        }
+    }
 }
 
 pub struct RepoModel {
@@ -111,6 +126,9 @@ pub struct RepoModel {
     /// Functions that would start a flow but are exported and imported by no module, so no
     /// request or job runs them (`--explain-scope` lists them).
     pub unused_roots: Vec<usize>,
+    /// Facts whose reference is their function's parameter (`refs::bind_params`), each with
+    /// the calls (calling unit, edge) that pass its entity: flows see it only through them.
+    pub param_sites: HashMap<usize, Vec<(usize, usize)>>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -307,8 +325,14 @@ pub fn build_with(
         diags.push(sql_note(path, line, n));
     }
     let modules: std::collections::HashSet<usize> = files.iter().map(|f| f.unit_base).collect();
-    refs::resolve(&mut facts, &bindings, &modules);
-    drop(bindings);
+    let param_refs = refs::resolve(&mut facts, &bindings, &modules, &units);
+    // Bindings are most facts of a large repository: kept only while a parameter waits for them.
+    let bindings = if param_refs.is_empty() {
+        drop(bindings);
+        Vec::new()
+    } else {
+        bindings
+    };
     normalize_writes(&mut facts, rules);
     backend_packages_are_server(&mut files, &facts, rules);
     let mut model = RepoModel {
@@ -324,12 +348,16 @@ pub fn build_with(
         imports: vec![],
         unimported: vec![],
         unused_roots: vec![],
+        param_sites: HashMap::new(),
         diags,
     };
     model.reindex();
     crate::timing::phase("entities", || entities::build(&mut model, rules));
     crate::timing::phase("resolve", || resolve::resolve_calls(&mut model));
     config_routes::apply(&mut model);
+    refs::bind_params(&mut model, param_refs, &bindings, &modules, rules);
+    drop(bindings);
+    model.reindex();
     crate::timing::phase("flows", || flows::build(&mut model, rules));
     crate::timing::note("sizes", || model.sizes());
     model
@@ -486,7 +514,7 @@ fn backend_packages_are_server(files: &mut [FileInfo], facts: &[FactRec], rules:
 /// unless a prop already decided it (`updateOne(filter, doc, { upsert: true })` is an upsert)
 /// or the reference written through did (a `write_<op>` value: a `set` through a new document
 /// reference is an insert).
-fn normalize_writes(facts: &mut [FactRec], rules: &RuleSet) {
+pub(super) fn normalize_writes(facts: &mut [FactRec], rules: &RuleSet) {
     for f in facts {
         let Some(op) = f.values.get("op") else {
             continue;

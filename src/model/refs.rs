@@ -10,10 +10,13 @@
 //! entity its `via` resolves to: the first segment as a local binding of the same function,
 //! else each segment, last first, as a global binding (same file first). Values of the
 //! bindings named `ref_*` are copied to it. A fact that resolves to nothing is dropped: the
-//! receiver was not a data reference (`map.set`, `params.delete`).
+//! receiver was not a data reference (`map.set`, `params.delete`), unless it ends at a
+//! parameter of its function (`async #update(refPromise, data) { const ref = await refPromise;
+//! return ref.set(data) }`): such a fact writes whatever each caller passes, and
+//! [`bind_params`] gives it, once calls are resolved, the entity of each call's argument.
 
-use super::FactRec;
 use super::values::Values;
+use super::{FactRec, RepoModel, UnitInfo};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A binding fact, kept apart from the model's facts: it is consumed here, and bindings are
@@ -59,6 +62,67 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
+    fn new(bindings: &'a [BindingFact], modules: &HashSet<usize>) -> Self {
+        let mut local: HashMap<(usize, &str), Vec<Binding>> = HashMap::new();
+        let mut global: HashMap<&str, Vec<Binding>> = HashMap::new();
+        for (idx, f) in bindings.iter().enumerate() {
+            let (Some(binds), Some(name)) = (f.value("binds"), f.value("name")) else {
+                continue;
+            };
+            let name = name.trim_start_matches('#');
+            let b = Binding {
+                idx,
+                file: f.file,
+                start: f.start,
+            };
+            if binds == "local" && !modules.contains(&f.unit) {
+                local.entry((f.unit, name)).or_default().push(b);
+            } else {
+                global.entry(name).or_default().push(b);
+            }
+        }
+        Resolver {
+            bindings,
+            local,
+            global,
+        }
+    }
+
+    /// The nearest local binding of `name` before `pos` in `unit`, else its first.
+    fn local_binding(&self, unit: usize, name: &'a str, pos: usize) -> Option<&Binding> {
+        let bs = self.local.get(&(unit, name))?;
+        bs.iter()
+            .rev()
+            .find(|b| b.start < pos)
+            .or_else(|| bs.first())
+    }
+
+    /// The position among `params` of the parameter `via` stands for, directly (`ref.set`) or
+    /// through local bindings (`const ref = await refPromise`).
+    fn param_of(
+        &self,
+        via: &str,
+        unit: usize,
+        pos: usize,
+        params: &[&str],
+        depth: usize,
+    ) -> Option<usize> {
+        let first = segments(via).into_iter().next()?;
+        if first == "this" || depth >= MAX_DEPTH {
+            return None;
+        }
+        match self.local_binding(unit, first, pos) {
+            Some(b) => {
+                let f = &self.bindings[b.idx];
+                if f.value("entity").is_some() {
+                    return None;
+                }
+                self.param_of(f.value("via")?, unit, f.start, params, depth + 1)
+            }
+            None => params.iter().position(|p| *p == first),
+        }
+    }
+
     fn binding_target(&self, idx: usize, depth: usize) -> Option<Target> {
         let f = &self.bindings[idx];
         let mut t = match f.value("entity") {
@@ -93,29 +157,18 @@ impl<'a> Resolver<'a> {
         pos: usize,
         depth: usize,
     ) -> Option<Target> {
-        let via = via.trim();
-        let called = via.ends_with('(');
-        let mut segs: Vec<&str> = via
-            .trim_end_matches('(')
-            .split('.')
-            .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '?' || c == '#'))
-            .filter(|s| !s.is_empty())
-            .collect();
+        let called = via.trim().ends_with('(');
+        let mut segs = segments(via);
         let this = segs.first() == Some(&"this");
         if this {
             segs.remove(0);
         }
         if !this
             && let Some(first) = segs.first()
-            && let Some(bs) = self.local.get(&(unit, *first))
+            && let Some(b) = self.local_binding(unit, first, pos)
         {
             // The nearest binding before the use, else the first (a variable assigned later
             // in a loop); a local name shadows every global one.
-            let b = bs
-                .iter()
-                .rev()
-                .find(|b| b.start < pos)
-                .or_else(|| bs.first())?;
             return self.binding_target(b.idx, depth);
         }
         // A called accessor (`Refs.bookings(`, `this.bookings(`, `bookings(`), else the
@@ -149,47 +202,66 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// The names of a `via` chain: `this.#refs.bookings(` gives `this`, `refs`, `bookings`.
+fn segments(via: &str) -> Vec<&str> {
+    via.trim()
+        .trim_end_matches('(')
+        .split('.')
+        .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '?' || c == '#'))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Calls of a function: (calling unit, edge index).
+type Sites = Vec<(usize, usize)>;
+
+/// A fact whose reference is its function's parameter number `param`: bound per call by
+/// [`bind_params`].
+pub struct ParamRef {
+    fact: FactRec,
+    param: usize,
+}
+
 /// Gives each fact with a `via` value the entity it resolves to through the bindings, and drops
-/// those that resolve to nothing.
-pub fn resolve(facts: &mut Vec<FactRec>, bindings: &[BindingFact], modules: &HashSet<usize>) {
-    let mut local: HashMap<(usize, &str), Vec<Binding>> = HashMap::new();
-    let mut global: HashMap<&str, Vec<Binding>> = HashMap::new();
-    for (idx, f) in bindings.iter().enumerate() {
-        let (Some(binds), Some(name)) = (f.value("binds"), f.value("name")) else {
-            continue;
-        };
-        let name = name.trim_start_matches('#');
-        let b = Binding {
-            idx,
-            file: f.file,
-            start: f.start,
-        };
-        if binds == "local" && !modules.contains(&f.unit) {
-            local.entry((f.unit, name)).or_default().push(b);
-        } else {
-            global.entry(name).or_default().push(b);
-        }
+/// those that resolve to nothing; those whose reference is a parameter of their function are
+/// returned for [`bind_params`].
+pub fn resolve(
+    facts: &mut Vec<FactRec>,
+    bindings: &[BindingFact],
+    modules: &HashSet<usize>,
+    units: &[UnitInfo],
+) -> Vec<ParamRef> {
+    enum Outcome {
+        Found(Target),
+        Param(usize),
+        Drop,
     }
-    let mut updates: Vec<(usize, Option<Target>)> = Vec::new();
+    let mut updates: Vec<(usize, Outcome)> = Vec::new();
     {
-        let r = Resolver {
-            bindings,
-            local,
-            global,
-        };
+        let r = Resolver::new(bindings, modules);
         for (i, f) in facts.iter().enumerate() {
             if f.values.contains_key("entity") {
                 continue;
             }
             let Some(via) = f.value("via") else { continue };
-            updates.push((i, r.resolve(via, f.file, f.unit, f.start, 0)));
+            let outcome = match r.resolve(via, f.file, f.unit, f.start, 0) {
+                Some(t) => Outcome::Found(t),
+                None => match units
+                    .get(f.unit)
+                    .and_then(|u| r.param_of(via, f.unit, f.start, &u.params, 0))
+                {
+                    Some(k) => Outcome::Param(k),
+                    None => Outcome::Drop,
+                },
+            };
+            updates.push((i, outcome));
         }
     }
-    let mut drop = vec![false; facts.len()];
-    let mut any_dropped = false;
-    for (i, t) in updates {
-        match t {
-            Some(t) => {
+    let mut keep = vec![true; facts.len()];
+    let mut params: Vec<(usize, usize)> = Vec::new();
+    for (i, outcome) in updates {
+        match outcome {
+            Outcome::Found(t) => {
                 let f = &mut facts[i];
                 let values = std::sync::Arc::make_mut(&mut f.values);
                 values.insert("entity", t.entity);
@@ -197,17 +269,136 @@ pub fn resolve(facts: &mut Vec<FactRec>, bindings: &[BindingFact], modules: &Has
                     values.insert_if_absent(&k, &v);
                 }
             }
-            None => {
-                drop[i] = true;
-                any_dropped = true;
+            Outcome::Param(k) => {
+                keep[i] = false;
+                params.push((i, k));
+            }
+            Outcome::Drop => keep[i] = false,
+        }
+    }
+    if keep.iter().all(|k| *k) {
+        return Vec::new();
+    }
+    let mut param_of: HashMap<usize, usize> = params.into_iter().collect();
+    let mut out = Vec::new();
+    let all = std::mem::take(facts);
+    for (i, f) in all.into_iter().enumerate() {
+        if keep[i] {
+            facts.push(f);
+        } else if let Some(param) = param_of.remove(&i) {
+            out.push(ParamRef { fact: f, param });
+        }
+    }
+    out
+}
+
+/// The head of an argument as a `via` chain: `FirestoreRefs.partyBooking(bookingId)` gives
+/// `FirestoreRefs.partyBooking(`, `await this.refs.slot(id)` `this.refs.slot(`, `ref` `ref`.
+fn arg_via(arg: &str) -> Option<&str> {
+    let mut s = arg.trim_start_matches(|c: char| c == '(' || c.is_whitespace());
+    while let Some(rest) = s.strip_prefix("await ") {
+        s = rest.trim_start_matches(|c: char| c == '(' || c.is_whitespace());
+    }
+    let end = s
+        .find(|c: char| !(c.is_alphanumeric() || "_$#.?".contains(c)))
+        .unwrap_or(s.len());
+    let head = s[..end].trim_end_matches(['.', '?']);
+    if head.is_empty() || head.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    match s[end..].starts_with('(') {
+        true => Some(&s[..end + 1]),
+        false => Some(head),
+    }
+}
+
+/// Gives each fact whose reference is a parameter the entity each call passes: one fact per
+/// entity passed, placed where the helper's write is and seen only by flows that reach it
+/// through those calls (`RepoModel::param_sites`). A call whose argument names no data
+/// reference passes nothing.
+pub fn bind_params(
+    model: &mut RepoModel,
+    pending: Vec<ParamRef>,
+    bindings: &[BindingFact],
+    modules: &HashSet<usize>,
+    rules: &crate::rules::RuleSet,
+) {
+    if pending.is_empty() {
+        return;
+    }
+    let targets: HashSet<usize> = pending.iter().map(|p| p.fact.unit).collect();
+    let mut callers: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for (u, edges) in model.calls.iter().enumerate() {
+        for (ei, e) in edges.iter().enumerate() {
+            if targets.contains(&e.target) {
+                callers.entry(e.target).or_default().push((u, ei));
             }
         }
     }
-    if any_dropped {
-        let mut i = 0;
-        facts.retain(|_| {
-            i += 1;
-            !drop[i - 1]
-        });
+    let r = Resolver::new(bindings, modules);
+    let mut made: Vec<(FactRec, Sites)> = Vec::new();
+    for p in &pending {
+        // Per entity passed (by key, in the order first met): its target and its calls.
+        let mut by_entity: Vec<(String, Target, Sites)> = Vec::new();
+        for &(u, ei) in callers.get(&p.fact.unit).map(Vec::as_slice).unwrap_or(&[]) {
+            let e = &model.calls[u][ei];
+            let args = super::resolve::split_args(&e.args);
+            let Some(via) = args.get(p.param).and_then(|a| arg_via(a)) else {
+                continue;
+            };
+            let Some(t) = r.resolve(via, model.units[u].file, u, e.pos, 0) else {
+                continue;
+            };
+            let key = super::entities::key(&t.entity);
+            match by_entity.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, _, sites)) => sites.push((u, ei)),
+                None => by_entity.push((key, t, vec![(u, ei)])),
+            }
+        }
+        for (_, t, sites) in by_entity {
+            let mut values = (*p.fact.values).clone();
+            values.insert("entity", t.entity);
+            values.insert("entity_from", "call");
+            for (k, v) in t.extra {
+                values.insert_if_absent(&k, &v);
+            }
+            made.push((p.fact.with_values(values), sites));
+        }
+    }
+    let mut facts: Vec<FactRec> = Vec::with_capacity(made.len());
+    let mut sites = Vec::with_capacity(made.len());
+    for (f, s) in made {
+        facts.push(f);
+        sites.push(s);
+    }
+    super::normalize_writes(&mut facts, rules);
+    for (f, s) in facts.into_iter().zip(sites) {
+        model.param_sites.insert(model.facts.len(), s);
+        model.facts.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arg_via;
+
+    #[test]
+    fn an_argument_gives_the_head_of_its_chain() {
+        assert_eq!(
+            arg_via("FirestoreRefs.partyBooking(bookingId)"),
+            Some("FirestoreRefs.partyBooking(")
+        );
+        assert_eq!(
+            arg_via(" await this.refs.slot(id)"),
+            Some("this.refs.slot(")
+        );
+        assert_eq!(
+            arg_via("(await Refs.bookings()).doc()"),
+            Some("Refs.bookings(")
+        );
+        assert_eq!(arg_via("ref"), Some("ref"));
+        assert_eq!(arg_via("'bookings'"), None);
+        assert_eq!(arg_via("42"), None);
+        assert_eq!(arg_via("{ id }"), None);
     }
 }

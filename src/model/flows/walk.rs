@@ -251,6 +251,13 @@ impl Walk<'_> {
                     ctx,
                     exits,
                 } => {
+                    // A write through a parameter's reference is seen only from the calls
+                    // that pass its entity.
+                    if let Some(sites) = model.param_sites.get(&(*fact as usize))
+                        && !at.via.is_some_and(|v| sites.contains(&v))
+                    {
+                        continue;
+                    }
                     let scope = self.enter(&at, &mut entered, &mut skips, *exits);
                     let f = &model.facts[*fact as usize];
                     let ambient = at.tx.is_some_and(|r| self.ambient.get(r) == Some(&true));
