@@ -1,7 +1,7 @@
 //! Expanding one flow: from its root along the call edges, in order, collecting its events
 //! with their transaction, guards and the paths that return before them.
 
-use super::{Context, Event, Exits, Item, MAX_CALLS_FOLLOWED, MAX_DEPTH, MAX_EVENTS};
+use super::{Context, Event, Exits, Item, MAX_CALLS_FOLLOWED, MAX_DEPTH, MAX_EVENTS, MAX_FORWARDS};
 use crate::model::RepoModel;
 use std::collections::{BTreeSet, HashMap};
 
@@ -344,7 +344,10 @@ impl Walk<'_> {
         tx: Option<usize>,
         ctx: Context,
     ) {
+        // Forwarders add no depth, so the path's length bounds them (a chain of
+        // `f1() { return f2() }` across thousands of files).
         if at.depth >= MAX_DEPTH
+            || self.stack.len() > MAX_DEPTH + MAX_FORWARDS
             || !self.reach[target]
             || self.stack.contains(&target)
             || self.followed >= MAX_CALLS_FOLLOWED
@@ -355,10 +358,14 @@ impl Walk<'_> {
         self.stack.push(target);
         let call = self.call_ends.len() as u32;
         self.call_ends.push(0);
+        // A function that only calls another (`const save = () => this.saveInternal(req)`,
+        // handed to a helper) forwards: it adds no level of depth.
+        let forwards =
+            range.is_none() && matches!(self.items[target].as_slice(), [(_, Item::Call { .. })]);
         self.expand(Frame {
             unit: target,
             range,
-            depth: at.depth + 1,
+            depth: at.depth + usize::from(!forwards),
             tx: tx.or(at.tx),
             ctx: at.ctx.then(ctx),
             module_only: false,

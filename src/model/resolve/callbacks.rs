@@ -1,12 +1,15 @@
 //! Functions passed by name to a repository function that calls them:
 //! `runJob('reconcile', reconcilePayments)` where `runJob(name, core)` calls `core()` (or
 //! hands `core` on to another function that does). The call of the helper is then also a
-//! call of the function passed, at the same place, so the flow follows it.
+//! call of the function passed, at the same place, so the flow follows it; the edge records
+//! where the helper calls it (`Edge::runs_at`), so the function passed runs in the
+//! transaction the helper opens around that call.
 
 use super::{Edge, Index};
 use crate::intern::intern;
 use crate::model::RepoModel;
 use crate::model::code::Call;
+use std::collections::HashMap;
 
 /// Rounds of handing a parameter on (`runJob` -> `withLock` -> `core(tx)`).
 const MAX_HOPS: usize = 4;
@@ -61,8 +64,10 @@ fn is_identifier(s: &str) -> bool {
 /// function its caller passes there by name.
 pub(super) fn add_edges(model: &RepoModel, ix: &Index, edges: &mut [Vec<Edge>]) {
     let units = &model.units;
-    // Per unit, a bit per parameter it calls (directly, or by handing it on).
+    // Per unit, a bit per parameter it calls (directly, or by handing it on), and where the
+    // first such call is (unit, position).
     let mut invokes = vec![0u64; units.len()];
+    let mut runs_at: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
     for file in &model.files {
         let Some(code) = &file.code else { continue };
         for c in code.calls.iter().filter(|c| c.receiver.is_none()) {
@@ -71,6 +76,7 @@ pub(super) fn add_edges(model: &RepoModel, ix: &Index, edges: &mut [Vec<Edge>]) 
                 && i < 64
             {
                 invokes[u] |= 1 << i;
+                runs_at.entry((u, i)).or_insert((u, c.pos));
             }
         }
     }
@@ -95,6 +101,9 @@ pub(super) fn add_edges(model: &RepoModel, ix: &Index, edges: &mut [Vec<Edge>]) 
                         && invokes[u] & (1 << i) == 0
                     {
                         invokes[u] |= 1 << i;
+                        if let Some(&at) = runs_at.get(&(e.target, j)) {
+                            runs_at.insert((u, i), at);
+                        }
                         changed = true;
                     }
                 }
@@ -135,6 +144,7 @@ pub(super) fn add_edges(model: &RepoModel, ix: &Index, edges: &mut [Vec<Edge>]) 
                             target,
                             args: "".into(),
                             alt: false,
+                            runs_at: runs_at.get(&(e.target, j)).copied(),
                         });
                     }
                 }

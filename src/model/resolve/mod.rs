@@ -21,6 +21,10 @@ pub struct Edge {
     /// One of several functions the call may run, only one of which does (a call through an
     /// object of handlers): the others' code is not on its path.
     pub alt: bool,
+    /// For a function passed to a helper that calls it: where the helper (or one it hands
+    /// the function on to) calls it, as (unit, position), so the flow knows the transaction
+    /// it runs in.
+    pub runs_at: Option<(usize, usize)>,
 }
 
 const EXTS: &[&str] = &["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"];
@@ -149,6 +153,7 @@ fn call_edges(model: &RepoModel, ix: &Index) -> Vec<Vec<Edge>> {
                                 target,
                                 args: code.args(call).into(),
                                 alt,
+                                runs_at: None,
                             },
                         ));
                     }
@@ -445,7 +450,7 @@ impl<'a> Index<'a> {
             return vec![t];
         }
         match call.receiver {
-            Some("this") | Some("super") => match code.units[call.unit].container {
+            Some("this") | Some("super") => match this_class(code, call.unit) {
                 Some(c) => self.dispatch(c, call.name),
                 None => vec![],
             },
@@ -508,14 +513,15 @@ impl<'a> Index<'a> {
         let info = &self.model.files[file];
         let code = info.code.as_ref()?;
         let base = info.unit_base;
-        let caller = &code.units[call.unit];
         match call.receiver {
             None => {
-                if let Some(i) = code
-                    .units
-                    .iter()
-                    .position(|u| !u.is_module && u.container.is_none() && u.name == call.name)
-                {
+                // A function declared in the caller or a function around it (`const save =
+                // () => ...` in this method) before one of the same name elsewhere in the file.
+                if let Some(i) = local_function(code, call.unit, call.name).or_else(|| {
+                    code.units
+                        .iter()
+                        .position(|u| !u.is_module && u.container.is_none() && u.name == call.name)
+                }) {
                     return Some(base + i);
                 }
                 if let Some(imp) = code.imports.iter().find(|i| i.name == call.name) {
@@ -525,12 +531,12 @@ impl<'a> Index<'a> {
                 self.unique(call.name)
             }
             Some("this") | Some("super") => {
-                let c = caller.container;
+                let c = this_class(code, call.unit);
                 code.units
                     .iter()
                     .position(|u| !u.is_module && u.container == c && u.name == call.name)
                     .map(|i| base + i)
-                    .or_else(|| self.by_class(caller.container.unwrap_or(""), call.name))
+                    .or_else(|| self.by_class(c.unwrap_or(""), call.name))
             }
             Some(recv) => {
                 let root = recv.split(['.', '(', '[']).next().unwrap_or(recv);
@@ -610,4 +616,38 @@ fn handler_map<'c>(code: &'c super::code::CodeFile, name: &str) -> Option<&'c [S
         .iter()
         .find(|(m, _)| m == object)
         .map(|(_, fns)| fns.as_slice())
+}
+
+/// The class `this` names in a unit: its own, else that of the method it is nested in (an
+/// arrow function keeps the `this` of the function around it).
+fn this_class(code: &super::code::CodeFile, unit: usize) -> Option<&'static str> {
+    let mut u = unit;
+    for _ in 0..16 {
+        let info = code.units.get(u)?;
+        if info.container.is_some() || u == 0 {
+            return info.container;
+        }
+        u = code.parents.get(u).copied().unwrap_or(0);
+    }
+    None
+}
+
+/// A function named `name` declared directly in `unit` or in a function around it, nearest
+/// first.
+fn local_function(code: &super::code::CodeFile, unit: usize, name: &str) -> Option<usize> {
+    let mut scope = unit;
+    for _ in 0..16 {
+        if scope == 0 {
+            return None;
+        }
+        if let Some(i) = (1..code.units.len()).find(|&i| {
+            code.parents.get(i) == Some(&scope)
+                && code.units[i].container.is_none()
+                && code.units[i].name == name
+        }) {
+            return Some(i);
+        }
+        scope = code.parents.get(scope).copied().unwrap_or(0);
+    }
+    None
 }
