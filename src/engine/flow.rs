@@ -323,21 +323,28 @@ impl Engine<'_> {
             FlowCond::WritesOutsideTransaction(w) => {
                 let writes: Vec<(usize, &crate::model::flows::Event)> =
                     self.events_matching(fi, &w.writes).collect();
+                // Each write's entity key, computed once: a flow that fans out has thousands
+                // of writes, and the pairs are their square.
+                let keys: Vec<Option<String>> = writes
+                    .iter()
+                    .map(|(_, e)| {
+                        self.model.facts[e.fact]
+                            .value("entity")
+                            .map(crate::model::entities::key)
+                    })
+                    .collect();
                 let mut out = Found::default();
                 'pairs: for (a, &(ia, ea)) in writes.iter().enumerate() {
-                    for &(ib, eb) in &writes[a + 1..] {
-                        // Writes on other paths (an `if`'s two sides, two cases of a
-                        // `switch`) never run in one request: they cannot leave it half-done.
-                        if !ea.precedes(ia, ib, true) {
+                    for (b, &(ib, eb)) in writes.iter().enumerate().skip(a + 1) {
+                        if w.distinct && (ea.fact == eb.fact || keys[a] == keys[b]) {
                             continue;
                         }
-                        let same_scope = ea.tx.is_some() && ea.tx == eb.tx;
-                        let fa = &self.model.facts[ea.fact];
-                        let fb = &self.model.facts[eb.fact];
-                        let distinct_ok = !w.distinct
-                            || fa.value("entity").map(crate::model::entities::key)
-                                != fb.value("entity").map(crate::model::entities::key);
-                        if !same_scope && distinct_ok && (ea.fact != eb.fact || !w.distinct) {
+                        if ea.tx.is_some() && ea.tx == eb.tx {
+                            continue;
+                        }
+                        // Writes on other paths (an `if`'s two sides, two cases of a
+                        // `switch`) never run in one request: they cannot leave it half-done.
+                        if ea.precedes(ia, ib, true) {
                             out.ok = true;
                             out.evidence = self.pair_items(ea.fact, eb.fact);
                             break 'pairs;
