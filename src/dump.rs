@@ -87,10 +87,16 @@ pub fn render(set: &RuleSet, model: &RepoModel, show: Show, filter: &str) -> Str
                 for (i, e) in fl.events.iter().enumerate() {
                     let f = &model.facts[e.fact];
                     // Events `#lo..#hi` run on other paths (the event's branch returned).
-                    let exits = match e.elsewhere {
+                    let mut exits = match e.elsewhere {
                         (lo, hi) if lo < hi => format!(" returns-before=#{lo}..#{hi}"),
                         _ => String::new(),
                     };
+                    if let Some(lock) = e.held {
+                        exits.push_str(&format!(
+                            " held-by={}",
+                            model.facts[lock as usize].loc.short()
+                        ));
+                    }
                     o.push_str(&format!(
                         "    #{i} {}{} {} tx={:?}{}{exits}\n",
                         "  ".repeat(e.depth as usize),

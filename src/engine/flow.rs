@@ -125,6 +125,13 @@ impl Engine<'_> {
             })
     }
 
+    /// Whether `then` runs while the lock `first` is held: always for a lock that stays
+    /// taken, and inside its callback for one taken with a callback (`Event::held`).
+    fn holds(&self, first: &crate::model::flows::Event, then: &crate::model::flows::Event) -> bool {
+        self.model.facts[first.fact].value("scoped").is_none()
+            || then.held == Some(first.fact as u32)
+    }
+
     pub(super) fn pair_items(&self, a: usize, b: usize) -> Vec<Item> {
         vec![
             self.fact_item(&self.model.facts[a]),
@@ -195,11 +202,17 @@ impl Engine<'_> {
                     self.events_matching(fi, &p.first).collect();
                 let thens: Vec<(usize, &crate::model::flows::Event)> =
                     self.events_matching(fi, &p.then).collect();
+                let untils: Vec<usize> = match &p.until {
+                    Some(u) => self.events_matching(fi, u).map(|(k, _)| k).collect(),
+                    None => Vec::new(),
+                };
                 let mut out = Found::default();
                 'outer: for (j, t) in &thens {
                     for (i, f) in &firsts {
                         if f.precedes(*i, *j, p.same_path)
                             && (!same_tx || (f.tx.is_some() && f.tx == t.tx))
+                            && (!p.held || self.holds(f, t))
+                            && !untils.iter().any(|k| i < k && k < j)
                         {
                             out.ok = true;
                             out.evidence = self.pair_items(f.fact, t.fact);

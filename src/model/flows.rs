@@ -27,6 +27,9 @@ pub struct Event {
     pub fact: usize,
     /// Transaction region the event runs inside, if any.
     pub tx: Option<usize>,
+    /// The lock taken with a callback (`redlock.using(keys, ttl, fn)`) whose callback the
+    /// event runs in, if any: the index of the lock's fact.
+    pub held: Option<u32>,
     pub depth: u8,
     /// The guards it runs under, along the calls that reached it.
     pub ctx: Context,
@@ -125,12 +128,14 @@ enum Item {
     Fact {
         fact: u32,
         tx: Option<u32>,
+        held: Option<u32>,
         ctx: Context,
         exits: Exits,
     },
     Call {
         target: u32,
         tx: Option<u32>,
+        held: Option<u32>,
         ctx: Context,
         exits: Exits,
         /// The call's edge: `model.calls[unit][edge]` (its argument text).
@@ -284,6 +289,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             scope: 0,
             call: 0,
             via: None,
+            held: None,
         });
         walk.close_scopes();
         let Walk {
@@ -386,6 +392,37 @@ fn region_at(
         .find(|&i| regions[i].start <= pos && pos < regions[i].end && admits(&regions[i]))
 }
 
+/// Locks taken with a callback (a fact with a `scoped` value: `redlock.using(keys, ttl,
+/// fn)`): (unit, start, end, fact), sorted. What the call's callback runs holds the lock; what
+/// runs after the call returns does not.
+fn held_locks(model: &RepoModel) -> Vec<(usize, usize, usize, u32)> {
+    let mut out: Vec<(usize, usize, usize, u32)> = model
+        .facts
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.value("scoped").is_some())
+        .map(|(i, f)| (f.unit, f.scope.0, f.scope.1, i as u32))
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// The innermost held lock around `pos` in `unit` (not the lock's own fact).
+fn held_at(
+    locks: &[(usize, usize, usize, u32)],
+    unit: usize,
+    pos: usize,
+    fact: Option<usize>,
+) -> Option<u32> {
+    let lo = locks.partition_point(|l| l.0 < unit);
+    let hi = locks.partition_point(|l| l.0 <= unit);
+    locks[lo..hi]
+        .iter()
+        .rev()
+        .find(|l| l.1 <= pos && pos < l.2 && Some(l.3 as usize) != fact)
+        .map(|l| l.3)
+}
+
 fn unit_items(
     model: &RepoModel,
     rules: &RuleSet,
@@ -396,6 +433,7 @@ fn unit_items(
         (0..model.units.len()).map(|_| Vec::new()).collect();
     let hooks = hooks(model, rules);
     let hooked: HashSet<usize> = hooks.keys().map(|(before, _)| *before).collect();
+    let locks = held_locks(model);
     for (i, f) in model.facts.iter().enumerate() {
         let client = f.value("client");
         let tx = region_at(regions, f.unit, f.start, |r| match (&r.client, client) {
@@ -423,6 +461,7 @@ fn unit_items(
         let item = Item::Fact {
             fact: i as u32,
             tx,
+            held: held_at(&locks, f.unit, f.start, Some(i)),
             ctx,
             exits,
         };
@@ -445,6 +484,7 @@ fn unit_items(
             let item = Item::Call {
                 target: e.target as u32,
                 tx,
+                held: held_at(&locks, u, e.pos, None),
                 ctx,
                 exits,
                 edge: edge as u32,

@@ -508,6 +508,15 @@ pub struct Pair<P: Phase = Compiled> {
     /// 409` before the insert), which is on the other path by design.
     #[serde(default)]
     pub same_path: bool,
+    /// When `first` is a lock taken with a callback (a `scoped` value: `redlock.using(keys,
+    /// ttl, fn)`), `then` must run in that callback: the lock is released when the call
+    /// returns. A lock that stays taken (`acquire`, `SET NX PX`) asks nothing more.
+    #[serde(default)]
+    pub held: bool,
+    /// No event matching this comes between `first` and `then` (a lock released before the
+    /// insert: `acquireLock(key)`, `releaseLock(key)`, then `insert`).
+    #[serde(default)]
+    pub until: Option<Selector<P>>,
 }
 
 #[derive(Debug, Deserialize, Clone)]

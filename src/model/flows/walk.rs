@@ -123,6 +123,8 @@ pub(super) struct Frame {
     pub(super) call: u32,
     /// The call that reached the unit: (calling unit, edge), for the values it passes.
     pub(super) via: Option<(usize, usize)>,
+    /// The lock taken with a callback that the call runs in (`Event::held`).
+    pub(super) held: Option<u32>,
 }
 
 impl Walk<'_> {
@@ -248,6 +250,7 @@ impl Walk<'_> {
                 Item::Fact {
                     fact,
                     tx,
+                    held,
                     ctx,
                     exits,
                 } => {
@@ -275,6 +278,7 @@ impl Walk<'_> {
                     self.out.push(Event {
                         fact,
                         tx,
+                        held: held.or(at.held),
                         depth: at.depth as u8,
                         ctx: at.ctx.then(*ctx),
                         elsewhere: (0, 0),
@@ -284,6 +288,7 @@ impl Walk<'_> {
                 Item::Call {
                     target,
                     tx,
+                    held,
                     ctx,
                     exits,
                     edge,
@@ -312,7 +317,19 @@ impl Walk<'_> {
                     }
                     let via = Some((at.unit, *edge as usize));
                     let (target, tx) = (*target as usize, tx.map(|r| r as usize));
-                    self.follow(Frame { scope, via, ..at }, target, None, tx, *ctx);
+                    let held = held.or(at.held);
+                    self.follow(
+                        Frame {
+                            scope,
+                            via,
+                            held,
+                            ..at
+                        },
+                        target,
+                        None,
+                        tx,
+                        *ctx,
+                    );
                 }
                 Item::Hook {
                     unit,
@@ -372,6 +389,7 @@ impl Walk<'_> {
             scope: at.scope,
             call,
             via: at.via,
+            held: at.held,
         });
         self.stack.pop();
     }

@@ -252,10 +252,16 @@ impl Ctx<'_> {
         let pair = |cx: &mut Self, p: Pair<Parsed>| -> Out<Box<Pair>> {
             let first = cx.selector(p.first)?;
             let then = cx.selector(p.then)?;
+            let until = match p.until {
+                Some(u) => Some(cx.selector(u)?),
+                None => None,
+            };
             Ok(Box::new(Pair {
                 first,
                 then,
                 same_path: p.same_path,
+                held: p.held,
+                until,
             }))
         };
         Ok(match c {
