@@ -365,8 +365,16 @@ fn resolve_fallbacks(model: &mut RepoModel, rules: &RuleSet) {
             let Some(ff) = &prop.fallback_field else {
                 continue;
             };
-            // Only an insert that omits the value takes the schema default.
+            // Only an insert that omits the value takes the schema default: one that sets it
+            // from a variable (`status_var`, filled through calls) does not omit it.
+            let from_var = def.variants.get(model.facts[i].variant).is_some_and(|v| {
+                v.spec.props.iter().any(|(var, p)| {
+                    p.through_calls.as_deref() == Some(name.as_str())
+                        && model.facts[i].values.contains_key(var)
+                })
+            });
             if model.facts[i].values.contains_key(name)
+                || from_var
                 || model.facts[i].value("write") != Some("insert")
             {
                 continue;
