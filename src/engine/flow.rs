@@ -212,7 +212,9 @@ impl Engine<'_> {
                         if f.precedes(*i, *j, p.same_path)
                             && (!same_tx || (f.tx.is_some() && f.tx == t.tx))
                             && (!p.held || self.holds(f, t))
-                            && !untils.iter().any(|k| i < k && k < j)
+                            && untils
+                                .get(untils.partition_point(|k| k <= i))
+                                .is_none_or(|k| k >= j)
                         {
                             out.ok = true;
                             out.evidence = self.pair_items(f.fact, t.fact);

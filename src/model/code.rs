@@ -190,6 +190,13 @@ impl CodeFile {
         &self.call_args[c.args.start as usize..c.args.end as usize]
     }
 
+    /// `unit` and the functions around it, innermost first, up to the module (0, excluded).
+    pub fn enclosing(&self, unit: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(Some(unit), |&u| self.parents.get(u).copied())
+            .take_while(|&u| u != 0)
+            .take(64)
+    }
+
     /// The innermost unit a byte offset belongs to (0, the module, when in no function).
     pub fn unit_at(&self, pos: usize) -> usize {
         // Units after the module are sorted by start; a named function inside another is a

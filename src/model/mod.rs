@@ -328,7 +328,6 @@ pub fn build_with(
     let param_refs = refs::resolve(&mut facts, &bindings, &modules, &units);
     // Bindings are most facts of a large repository: kept only while a parameter waits for them.
     let bindings = if param_refs.is_empty() {
-        drop(bindings);
         Vec::new()
     } else {
         bindings
@@ -357,7 +356,6 @@ pub fn build_with(
     config_routes::apply(&mut model);
     refs::bind_params(&mut model, param_refs, &bindings, &modules, rules);
     drop(bindings);
-    model.reindex();
     crate::timing::phase("flows", || flows::build(&mut model, rules));
     crate::timing::note("sizes", || model.sizes());
     model

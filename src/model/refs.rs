@@ -257,8 +257,8 @@ pub fn resolve(
             updates.push((i, outcome));
         }
     }
-    let mut keep = vec![true; facts.len()];
-    let mut params: Vec<(usize, usize)> = Vec::new();
+    // Per fact: kept, or the parameter its reference is (`Some(Some(k))`), or dropped.
+    let mut fate: Vec<Option<Option<usize>>> = vec![None; facts.len()];
     for (i, outcome) in updates {
         match outcome {
             Outcome::Found(t) => {
@@ -269,24 +269,20 @@ pub fn resolve(
                     values.insert_if_absent(&k, &v);
                 }
             }
-            Outcome::Param(k) => {
-                keep[i] = false;
-                params.push((i, k));
-            }
-            Outcome::Drop => keep[i] = false,
+            Outcome::Param(k) => fate[i] = Some(Some(k)),
+            Outcome::Drop => fate[i] = Some(None),
         }
     }
-    if keep.iter().all(|k| *k) {
+    if fate.iter().all(Option::is_none) {
         return Vec::new();
     }
-    let mut param_of: HashMap<usize, usize> = params.into_iter().collect();
     let mut out = Vec::new();
     let all = std::mem::take(facts);
-    for (i, f) in all.into_iter().enumerate() {
-        if keep[i] {
-            facts.push(f);
-        } else if let Some(param) = param_of.remove(&i) {
-            out.push(ParamRef { fact: f, param });
+    for (f, fate) in all.into_iter().zip(fate) {
+        match fate {
+            None => facts.push(f),
+            Some(Some(param)) => out.push(ParamRef { fact: f, param }),
+            Some(None) => {}
         }
     }
     out
@@ -365,15 +361,12 @@ pub fn bind_params(
             made.push((p.fact.with_values(values), sites));
         }
     }
-    let mut facts: Vec<FactRec> = Vec::with_capacity(made.len());
-    let mut sites = Vec::with_capacity(made.len());
-    for (f, s) in made {
-        facts.push(f);
-        sites.push(s);
-    }
+    let (mut facts, sites): (Vec<FactRec>, Vec<Sites>) = made.into_iter().unzip();
     super::normalize_writes(&mut facts, rules);
     for (f, s) in facts.into_iter().zip(sites) {
-        model.param_sites.insert(model.facts.len(), s);
+        let i = model.facts.len();
+        model.param_sites.insert(i, s);
+        model.by_fact.entry(f.fact).or_default().push(i);
         model.facts.push(f);
     }
 }

@@ -621,33 +621,24 @@ fn handler_map<'c>(code: &'c super::code::CodeFile, name: &str) -> Option<&'c [S
 /// The class `this` names in a unit: its own, else that of the method it is nested in (an
 /// arrow function keeps the `this` of the function around it).
 fn this_class(code: &super::code::CodeFile, unit: usize) -> Option<&'static str> {
-    let mut u = unit;
-    for _ in 0..16 {
-        let info = code.units.get(u)?;
-        if info.container.is_some() || u == 0 {
-            return info.container;
-        }
-        u = code.parents.get(u).copied().unwrap_or(0);
-    }
-    None
+    code.enclosing(unit)
+        .find_map(|u| code.units[u].container)
+        .or(code.units.get(unit)?.container)
 }
 
 /// A function named `name` declared directly in `unit` or in a function around it, nearest
 /// first.
 fn local_function(code: &super::code::CodeFile, unit: usize, name: &str) -> Option<usize> {
-    let mut scope = unit;
-    for _ in 0..16 {
-        if scope == 0 {
-            return None;
-        }
-        if let Some(i) = (1..code.units.len()).find(|&i| {
-            code.parents.get(i) == Some(&scope)
-                && code.units[i].container.is_none()
-                && code.units[i].name == name
-        }) {
-            return Some(i);
-        }
-        scope = code.parents.get(scope).copied().unwrap_or(0);
+    let named: Vec<usize> = (1..code.units.len())
+        .filter(|&i| code.units[i].name == name && code.units[i].container.is_none())
+        .collect();
+    if named.is_empty() {
+        return None;
     }
-    None
+    code.enclosing(unit).find_map(|scope| {
+        named
+            .iter()
+            .copied()
+            .find(|&i| code.parents.get(i) == Some(&scope))
+    })
 }
