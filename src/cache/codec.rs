@@ -7,7 +7,7 @@
 
 use crate::diagnostic::{Diagnostic, Level};
 use crate::intern::intern;
-use crate::model::code::{Call, CodeFile, Guard, Link, RouteRef, Unit};
+use crate::model::code::{Call, CodeFile, Guard, Link, LocalNew, RouteRef, Unit};
 use crate::model::extract::{Hit, Manifest, ParsedFile};
 use crate::model::values::Values;
 use crate::source::Location;
@@ -317,6 +317,7 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         route_refs,
         default_export_name,
         instances,
+        local_news,
         classes,
         use_client,
         use_server,
@@ -405,6 +406,19 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         e.s(a);
         e.s(b);
     }
+    e.n(local_news.len());
+    for LocalNew {
+        unit,
+        pos,
+        name,
+        class,
+    } in local_news
+    {
+        e.n(*unit);
+        e.n(*pos);
+        e.s(name);
+        e.s(class);
+    }
     e.n(classes.len());
     for (a, b) in classes {
         e.s(a);
@@ -425,6 +439,7 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         catch,
         exits,
         skips_to,
+        negated,
     } in guards
     {
         e.n(*start);
@@ -433,6 +448,7 @@ fn code_file(c: &CodeFile, e: &mut Enc) {
         e.b(*catch);
         e.b(*exits);
         e.n(*skips_to);
+        e.b(*negated);
     }
     e.n(export_aliases.len());
     for (a, b) in export_aliases {
@@ -498,6 +514,14 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
     })?;
     let default_export_name = d.opt_s()?.map(str::to_string);
     let instances = d.list(|d| Some((d.string()?, d.string()?)))?;
+    let local_news = d.list(|d| {
+        Some(LocalNew {
+            unit: d.n()?,
+            pos: d.n()?,
+            name: intern(d.s()?),
+            class: intern(d.s()?),
+        })
+    })?;
     let classes = d.list(|d| Some((d.string()?, d.opt_s()?.map(str::to_string))))?;
     let (use_client, use_server) = (d.b()?, d.b()?);
     let call_args = d.string()?;
@@ -510,6 +534,7 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
             catch: d.b()?,
             exits: d.b()?,
             skips_to: d.n()?,
+            negated: d.b()?,
         })
     })?;
     let export_aliases = d.list(|d| Some((d.string()?, d.string()?)))?;
@@ -521,7 +546,10 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
         let r = c.args.start as usize..c.args.end as usize;
         r.start <= r.end && call_args.get(r).is_some()
     };
-    if n == 0 || calls.iter().any(|c| c.unit >= n || !args_ok(c)) || parents.iter().any(|&p| p >= n)
+    if n == 0
+        || calls.iter().any(|c| c.unit >= n || !args_ok(c))
+        || parents.iter().any(|&p| p >= n)
+        || local_news.iter().any(|l| l.unit >= n)
     {
         return None;
     }
@@ -533,6 +561,7 @@ fn dec_code(d: &mut Dec) -> Option<CodeFile> {
         route_refs,
         default_export_name,
         instances,
+        local_news,
         classes,
         use_client,
         use_server,

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Bumped whenever the pack or entry format changes.
-const FORMAT: u64 = 8;
+const FORMAT: u64 = 9;
 const MAGIC: &[u8; 8] = b"BAUDITFC";
 /// The cache directory's bound; packs beyond it are evicted, least recently used first.
 pub const MAX_BYTES: u64 = 256 * 1024 * 1024;

@@ -17,7 +17,7 @@ mod units;
 use branches::{record_branch, record_case};
 use links::{
     record_export, record_export_alias, record_handler_map, record_import, record_instance,
-    record_module_exports, record_require,
+    record_local_new, record_module_exports, record_require,
 };
 use std::sync::OnceLock;
 use tree_sitter::Node;
@@ -64,6 +64,15 @@ pub struct Call {
     pub args: std::ops::Range<u32>,
 }
 
+/// `name = new class(...)` inside function `unit`, at byte `pos`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalNew {
+    pub unit: usize,
+    pub pos: usize,
+    pub name: &'static str,
+    pub class: &'static str,
+}
+
 /// A branch of a function's code that runs only under a condition or on an error: the
 /// consequence or alternative of an `if` (or `?:`), with the condition's text, or a `catch`
 /// block (`catch (e) {...}`, `.catch(...)`). Flows carry the guards their events run under,
@@ -82,6 +91,8 @@ pub struct Guard {
     /// Taken, the branch skips the code up to this byte (0: none): an `if`'s other side, the
     /// later cases of a `switch` once a case ends in `break`. What runs there is another path.
     pub skips_to: usize,
+    /// The `else` side (or a ternary's alternative): taken when `cond` is false.
+    pub negated: bool,
 }
 
 /// A name one module takes from another: an import (`name` is the local binding) or a
@@ -130,6 +141,9 @@ pub struct CodeFile {
     /// Module-level instances, `const DatabaseClient = new Client()`: (name, class), so a
     /// call on the instance reaches the class's method whatever the two are called.
     pub instances: Vec<(String, String)>,
+    /// Objects built in a function and bound to a local, `const svc = new ManualCheckout()`
+    /// or `svc = cond ? ... : new Checkout()`: a call on the local dispatches on the class.
+    pub local_news: Vec<LocalNew>,
     /// Classes with the class they extend (`class Admin extends BookingsValidator<T>`:
     /// (Admin, BookingsValidator)), so `this.m()` reaches an inherited or overriding `m`.
     pub classes: Vec<(String, Option<String>)>,
@@ -160,6 +174,7 @@ impl CodeFile {
         self.reexports.shrink_to_fit();
         self.route_refs.shrink_to_fit();
         self.instances.shrink_to_fit();
+        self.local_news.shrink_to_fit();
         self.classes.shrink_to_fit();
         self.call_args.shrink_to_fit();
         self.parents.shrink_to_fit();
@@ -183,6 +198,15 @@ impl CodeFile {
         (first..n)
             .map(|i| (i, &self.guards[i]))
             .filter(move |(_, g)| g.end <= hi && pos < g.end)
+    }
+
+    /// The guards that lie inside `[lo, hi)` (one function's code, with its callbacks).
+    pub fn guards_at_range(&self, lo: usize, hi: usize) -> impl Iterator<Item = &Guard> {
+        let first = self.guards.partition_point(|g| g.start < lo);
+        self.guards[first..]
+            .iter()
+            .take_while(move |g| g.start < hi)
+            .filter(move |g| g.end <= hi)
     }
 
     /// A call's argument list, shortened.
@@ -389,9 +413,16 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFil
                 if current == 0 {
                     record_instance(g, node, src, &mut file);
                     record_export_alias(g, node, src, &mut file);
+                } else {
+                    record_local_new(g, node, src, current, &mut file);
                 }
             }
-            Role::Assignment => record_module_exports(node, src, &mut file),
+            Role::Assignment => {
+                record_module_exports(node, src, &mut file);
+                if current != 0 {
+                    record_local_new(g, node, src, current, &mut file);
+                }
+            }
             Role::Class => record_class(node, src, &mut file),
             Role::Branch => record_branch(g, node, src, &mut file),
             Role::Case => record_case(node, &mut file),
@@ -404,6 +435,7 @@ pub fn extract(flat: &Flat, lang: Lang, src: &str, entries: &Entries) -> CodeFil
                         catch: true,
                         exits: false,
                         skips_to: 0,
+                        negated: false,
                     });
                 }
             }
@@ -526,6 +558,7 @@ fn record_call(
             catch: true,
             exits: false,
             skips_to: 0,
+            negated: false,
         });
     }
     if let Some(args) = args_node {

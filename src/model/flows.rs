@@ -235,6 +235,12 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             has_caller[e.target] = true;
         }
     }
+    // An override runs where its base method is called on an object of its class.
+    for d in model.dispatch.values() {
+        for &(_, o) in &d.overrides {
+            has_caller[o] = true;
+        }
+    }
     // Where requests and jobs are recognised, an export that no module imports serves none.
     let has_entries = model
         .units
@@ -290,6 +296,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             call: 0,
             via: None,
             held: None,
+            this_of: None,
         });
         walk.close_scopes();
         let Walk {
@@ -576,6 +583,11 @@ fn reaches_facts(model: &RepoModel, items: &[Vec<(usize, Item)>]) -> Vec<bool> {
     for (u, edges) in model.calls.iter().enumerate() {
         for e in edges {
             callers[e.target].push(u);
+        }
+    }
+    for (&(u, _), d) in &model.dispatch {
+        for &(_, o) in &d.overrides {
+            callers[o].push(u);
         }
     }
     let mut work: Vec<usize> = (0..reach.len()).filter(|&u| reach[u]).collect();

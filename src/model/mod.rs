@@ -129,6 +129,9 @@ pub struct RepoModel {
     /// Facts whose reference is their function's parameter (`refs::bind_params`), each with
     /// the calls (calling unit, edge) that pass its entity: flows see it only through them.
     pub param_sites: HashMap<usize, Vec<(usize, usize)>>,
+    /// Calls whose target depends on the object's class (`resolve::Dispatch`), by (calling
+    /// unit, edge).
+    pub dispatch: resolve::Dispatches,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -348,6 +351,7 @@ pub fn build_with(
         unimported: vec![],
         unused_roots: vec![],
         param_sites: HashMap::new(),
+        dispatch: HashMap::new(),
         diags,
     };
     model.reindex();

@@ -14,9 +14,9 @@ pub(super) fn record_branch(g: &Grammar, node: Node, src: &str, file: &mut CodeF
     };
     let cond = intern(&blank_strings(prefix_within(text(cond, src), 200)));
     let alternative = child(node, g.alternative);
-    for (n, other_side) in [
-        (child(node, g.consequence), alternative.is_some()),
-        (alternative, false),
+    for (n, other_side, negated) in [
+        (child(node, g.consequence), alternative.is_some(), false),
+        (alternative, false, true),
     ] {
         let Some(n) = n else { continue };
         let ending = ending(n);
@@ -35,6 +35,7 @@ pub(super) fn record_branch(g: &Grammar, node: Node, src: &str, file: &mut CodeF
             catch: false,
             exits: ending == Ending::Function,
             skips_to,
+            negated,
         });
     }
 }
@@ -66,6 +67,7 @@ pub(super) fn record_case(node: Node, file: &mut CodeFile) {
         catch: false,
         exits: ending == Ending::Function,
         skips_to,
+        negated: false,
     });
 }
 

@@ -117,6 +117,58 @@ pub(super) fn record_instance(g: &Grammar, node: Node, src: &str, file: &mut Cod
     }
 }
 
+/// `const svc = new Checkout(...)` or `svc = new ManualCheckout(...)` in a function: which
+/// class a later `svc.m()` runs. The right side may be a ternary of two constructions.
+pub(super) fn record_local_new(
+    g: &Grammar,
+    node: Node,
+    src: &str,
+    unit: usize,
+    file: &mut CodeFile,
+) {
+    let (name, value) = match (child(node, g.name), child(node, g.value)) {
+        (Some(n), Some(v)) => (n, v),
+        _ => match (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) {
+            (Some(n), Some(v)) => (n, v),
+            _ => return,
+        },
+    };
+    if name.kind() != "identifier" {
+        return;
+    }
+    let mut values = vec![value];
+    if value.kind() == "ternary_expression" {
+        values = [g.consequence, g.alternative]
+            .into_iter()
+            .filter_map(|f| child(value, f))
+            .collect();
+    }
+    for v in values {
+        let v = if v.kind() == "parenthesized_expression" {
+            v.named_child(0).unwrap_or(v)
+        } else {
+            v
+        };
+        if v.kind() != "new_expression" {
+            continue;
+        }
+        if let Some(class) = v
+            .child_by_field_name("constructor")
+            .filter(|c| c.kind() == "identifier")
+        {
+            file.local_news.push(LocalNew {
+                unit,
+                pos: v.start_byte(),
+                name: crate::intern::intern(text(name, src)),
+                class: crate::intern::intern(text(class, src)),
+            });
+        }
+    }
+}
+
 /// `export const POST = withErrorHandler(handler)`: the functions an exported wrapper call
 /// takes by name (through nested wrappers, `withAuth(withLimit(handler))`) run as the export:
 /// (handler, POST).

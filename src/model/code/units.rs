@@ -171,7 +171,11 @@ fn param_names(params: Node, src: &str) -> Vec<&'static str> {
     let mut out = Vec::new();
     let mut c = params.walk();
     for p in params.named_children(&mut c) {
-        let target = p.child_by_field_name("pattern").unwrap_or(p);
+        // `status = 'pending'` in JavaScript is an assignment pattern: its name is on the left.
+        let target = p
+            .child_by_field_name("pattern")
+            .or_else(|| p.child_by_field_name("left"))
+            .unwrap_or(p);
         if target.kind() == "identifier" {
             out.push(intern(text(target, src)));
         }

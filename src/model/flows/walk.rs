@@ -125,6 +125,9 @@ pub(super) struct Frame {
     pub(super) via: Option<(usize, usize)>,
     /// The lock taken with a callback that the call runs in (`Event::held`).
     pub(super) held: Option<u32>,
+    /// The classes `this` is, when known: the call that built the object (calling unit,
+    /// edge, `Dispatch::classes`) and a mask of the classes still possible on this path.
+    pub(super) this_of: Option<(u32, u32, u8)>,
 }
 
 impl Walk<'_> {
@@ -226,6 +229,7 @@ impl Walk<'_> {
         // The alternative targets of one call being followed: (call position, the pseudo call
         // whose end closes them).
         let mut alts: Option<(usize, u32)> = None;
+        let dead = dead_code(model, at.unit, at.via);
         for (pos, item) in &self.items[at.unit] {
             skips.retain(|&(to, pseudo)| {
                 let open = *pos < to;
@@ -243,7 +247,7 @@ impl Walk<'_> {
             if self.out.len() >= MAX_EVENTS {
                 break;
             }
-            if at.range.is_some_and(|(s, e)| *pos < s || *pos >= e) {
+            if at.range.is_some_and(|(s, e)| *pos < s || *pos >= e) || within(&dead, *pos) {
                 continue;
             }
             match item {
@@ -297,6 +301,51 @@ impl Walk<'_> {
                     if at.module_only {
                         continue;
                     }
+                    let mut targets = vec![*target as usize];
+                    let mut this_of = None;
+                    if let Some(d) = model.dispatch.get(&(at.unit, *edge as usize)) {
+                        if !d.classes.is_empty() {
+                            // Built in a branch this path skips: the object is another class.
+                            let mask = d
+                                .classes
+                                .iter()
+                                .take(8)
+                                .enumerate()
+                                .filter(|(_, (_, p))| !within(&dead, *p))
+                                .fold(0u8, |m, (i, _)| m | 1 << i);
+                            if mask == 0 {
+                                continue;
+                            }
+                            this_of = Some((at.unit as u32, *edge, mask));
+                        } else if d.this_call {
+                            this_of = at.this_of;
+                            if !d.overrides.is_empty() {
+                                let classes = self.this_classes(at.this_of);
+                                if !classes.is_empty() {
+                                    let mut runs: Vec<usize> = classes
+                                        .iter()
+                                        .map(|c| {
+                                            d.overrides
+                                                .iter()
+                                                .find(|(s, _)| s == c)
+                                                .map_or(*target as usize, |o| o.1)
+                                        })
+                                        .collect();
+                                    runs.sort_unstable();
+                                    runs.dedup();
+                                    // An abstract method has an edge per override already:
+                                    // keep those the object runs.
+                                    if d.overrides.iter().any(|o| o.1 == *target as usize) {
+                                        if !runs.contains(&(*target as usize)) {
+                                            continue;
+                                        }
+                                    } else {
+                                        targets = runs;
+                                    }
+                                }
+                            }
+                        }
+                    }
                     let mut scope = self.enter(&at, &mut entered, &mut skips, *exits);
                     if *alt {
                         // Each alternative is a branch of its own: what comes after it among
@@ -316,20 +365,35 @@ impl Walk<'_> {
                         scope = id;
                     }
                     let via = Some((at.unit, *edge as usize));
-                    let (target, tx) = (*target as usize, tx.map(|r| r as usize));
+                    let tx = tx.map(|r| r as usize);
                     let held = held.or(at.held);
-                    self.follow(
-                        Frame {
+                    // Objects of several classes run different overrides: each is a branch
+                    // of its own, as the targets of a handler map are.
+                    let pseudo = (targets.len() > 1).then(|| {
+                        self.call_ends.push(0);
+                        self.call_ends.len() as u32 - 1
+                    });
+                    for target in targets {
+                        let scope = match pseudo {
+                            Some(p) => {
+                                self.scope_parents.push(scope);
+                                self.scope_calls.push(p);
+                                self.scope_parents.len() as u32 - 1
+                            }
+                            None => scope,
+                        };
+                        let frame = Frame {
                             scope,
                             via,
                             held,
+                            this_of,
                             ..at
-                        },
-                        target,
-                        None,
-                        tx,
-                        *ctx,
-                    );
+                        };
+                        self.follow(frame, target, None, tx, *ctx);
+                    }
+                    if let Some(p) = pseudo {
+                        self.call_ends[p as usize] = self.out.len() as u32;
+                    }
                 }
                 Item::Hook {
                     unit,
@@ -337,7 +401,11 @@ impl Walk<'_> {
                     end,
                     tx,
                 } => self.follow(
-                    Frame { via: None, ..at },
+                    Frame {
+                        via: None,
+                        this_of: None,
+                        ..at
+                    },
                     *unit,
                     Some((*start, *end)),
                     tx.map(|r| r as usize),
@@ -390,8 +458,26 @@ impl Walk<'_> {
             call,
             via: at.via,
             held: at.held,
+            this_of: at.this_of,
         });
         self.stack.pop();
+    }
+
+    /// The classes `this` may be on this path (see `Frame::this_of`).
+    fn this_classes(&self, this_of: Option<(u32, u32, u8)>) -> Vec<&'static str> {
+        let Some((u, e, mask)) = this_of else {
+            return vec![];
+        };
+        let Some(d) = self.model.dispatch.get(&(u as usize, e as usize)) else {
+            return vec![];
+        };
+        d.classes
+            .iter()
+            .take(8)
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, (c, _))| *c)
+            .collect()
     }
 
     /// Sets each event's `elsewhere`: from after the last event of its innermost exiting
@@ -415,9 +501,115 @@ impl Walk<'_> {
     }
 }
 
+/// Whether byte `pos` lies in one of the ranges.
+fn within(ranges: &[(usize, usize)], pos: usize) -> bool {
+    ranges.iter().any(|&(s, e)| (s..e).contains(&pos))
+}
+
+/// The code of `unit` that the call reaching it rules out by the flags it passes
+/// (`createBooking(request, true)` into `createBooking(request, manualBooking = false)`):
+/// each branch on one of those parameters (`if (manualBooking)`, `if (!skipChecks)`, `flag
+/// === false`, their `else`) that the value does not take, and after a taken branch that
+/// returns or throws, the rest of the function.
+fn dead_code(model: &RepoModel, unit: usize, via: Option<(usize, usize)>) -> Vec<(usize, usize)> {
+    let Some(e) = via.and_then(|(caller, edge)| model.calls[caller].get(edge)) else {
+        return vec![];
+    };
+    if !e.args.contains("true") && !e.args.contains("false") {
+        return vec![];
+    }
+    let u = &model.units[unit];
+    let args = crate::model::resolve::split_args(&e.args);
+    let flags: Vec<(&str, bool)> = u
+        .params
+        .iter()
+        .zip(&args)
+        .filter_map(|(p, a)| match *a {
+            "true" => Some((*p, true)),
+            "false" => Some((*p, false)),
+            _ => None,
+        })
+        .collect();
+    let Some(code) = model.files[u.file]
+        .code
+        .as_ref()
+        .filter(|_| !flags.is_empty())
+    else {
+        return vec![];
+    };
+    let lu = &code.units[u.local];
+    let mut out = Vec::new();
+    for g in code.guards_at_range(lu.start, lu.end) {
+        let Some(v) = flag_value(g.cond, &flags) else {
+            continue;
+        };
+        if v == g.negated {
+            out.push((g.start, g.end));
+        } else if g.exits && code.unit_at(g.start) == u.local {
+            out.push((g.end, lu.end));
+        }
+    }
+    out
+}
+
+/// The value of a branch condition that tests one flag: `flag`, `!flag`, `(flag)`, `flag ===
+/// true`, `flag !== false`; `None` for anything else.
+fn flag_value(cond: &str, flags: &[(&str, bool)]) -> Option<bool> {
+    let mut c = cond.trim();
+    while let Some(inner) = c.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        c = inner.trim();
+    }
+    let mut negate = false;
+    while let Some(rest) = c.strip_prefix('!').filter(|r| !r.starts_with('=')) {
+        negate = !negate;
+        c = rest.trim_start();
+    }
+    let mut compare = None;
+    for (op, equal) in [("!==", false), ("===", true), ("!=", false), ("==", true)] {
+        if let Some((l, r)) = c.split_once(op) {
+            let lit = match r.trim() {
+                "true" => true,
+                "false" => false,
+                _ => return None,
+            };
+            c = l.trim();
+            compare = Some((lit, equal));
+            break;
+        }
+    }
+    if c.is_empty()
+        || !c
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '$')
+    {
+        return None;
+    }
+    let &(_, v) = flags.iter().find(|(p, _)| *p == c)?;
+    let v = match compare {
+        Some((lit, equal)) => (v == lit) == equal,
+        None => v,
+    };
+    Some(v != negate)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::passed_value;
+    use super::{flag_value, passed_value};
+
+    #[test]
+    fn a_branch_on_a_passed_flag_has_a_value() {
+        let f = [("manual", true), ("skip", false)];
+        assert_eq!(flag_value("(manual)", &f), Some(true));
+        assert_eq!(flag_value("(!manual)", &f), Some(false));
+        assert_eq!(flag_value("(skip === false)", &f), Some(true));
+        assert_eq!(flag_value("(!!skip)", &f), Some(false));
+        assert_eq!(flag_value("(manual !== true)", &f), Some(false));
+        // Other conditions, other names, and compound tests are not decided.
+        assert_eq!(flag_value("(manual && ok)", &f), None);
+        assert_eq!(flag_value("(other)", &f), None);
+        assert_eq!(flag_value("(manual === 'yes')", &f), None);
+        assert_eq!(flag_value("(manual.length)", &f), None);
+    }
 
     #[test]
     fn a_literal_passed_by_position_or_by_key_is_the_value() {

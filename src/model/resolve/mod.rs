@@ -27,6 +27,26 @@ pub struct Edge {
     pub runs_at: Option<(usize, usize)>,
 }
 
+/// What decides, at run time, which function a call runs: the class of its object. Kept for
+/// the few calls where it matters, by (calling unit, edge) in `RepoModel::dispatch`.
+#[derive(Debug, Clone, Default)]
+pub struct Dispatch {
+    /// The call is on a local built with `new` in the caller (`svc.prepare()` after `svc =
+    /// new ManualCheckout(...)`): the classes whose objects reach this edge's target, each
+    /// with where it was built. A flow that skips every one of those constructions (a branch
+    /// its arguments rule out) skips the call, and in the target `this` is these classes.
+    pub classes: Vec<(&'static str, usize)>,
+    /// The call is on `this` (or `super`) in a class with subclasses: `this` stays the
+    /// object the caller ran on.
+    pub this_call: bool,
+    /// For `this.m()`: each subclass whose objects run another `m` (its own or an
+    /// intermediate class's override), with that method.
+    pub overrides: Vec<(&'static str, usize)>,
+}
+
+/// `RepoModel::dispatch`: by (calling unit, edge).
+pub type Dispatches = HashMap<(usize, usize), Dispatch>;
+
 const EXTS: &[&str] = &["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"];
 
 /// Names too common to link by uniqueness alone.
@@ -107,7 +127,7 @@ pub fn resolve_calls(model: &mut RepoModel) {
     // One index for calls, route handlers and imports (it reads nothing they change), so the
     // import specifiers it resolves are resolved once.
     let ix = Index::new(model);
-    let mut edges = call_edges(model, &ix);
+    let (mut edges, dispatch) = call_edges(model, &ix);
     callbacks::add_edges(model, &ix, &mut edges);
     let routes = route_handlers(model, &ix);
     let imported = imported_files(model, &ix);
@@ -123,15 +143,20 @@ pub fn resolve_calls(model: &mut RepoModel) {
         u.entry.get_or_insert(kind);
     }
     model.calls = edges;
+    model.dispatch = dispatch;
     model.imports = imported;
     model.unimported = unimported;
 }
 
 /// Each unit's resolved calls, resolved per file in parallel and then placed in file order:
 /// the same edges, in the same order, whatever the thread count.
-fn call_edges(model: &RepoModel, ix: &Index) -> Vec<Vec<Edge>> {
+fn call_edges(
+    model: &RepoModel,
+    ix: &Index,
+) -> (Vec<Vec<Edge>>, Dispatches) {
     use rayon::prelude::*;
-    let per_file: Vec<Vec<(usize, Edge)>> = model
+    type Out = Vec<(usize, Edge, Option<Dispatch>)>;
+    let per_file: Vec<Out> = model
         .files
         .par_iter()
         .enumerate()
@@ -142,20 +167,33 @@ fn call_edges(model: &RepoModel, ix: &Index) -> Vec<Vec<Edge>> {
             let mut out = Vec::new();
             for call in &code.calls {
                 let caller = file.unit_base + call.unit;
+                let edge = |target, alt| Edge {
+                    pos: call.pos,
+                    end: call.end,
+                    target,
+                    args: code.args(call).into(),
+                    alt,
+                    runs_at: None,
+                };
+                let built = ix.by_construction(code, call);
+                if !built.is_empty() {
+                    let alt = built.len() > 1;
+                    for (target, classes) in built {
+                        if target != caller {
+                            let d = Dispatch {
+                                classes,
+                                ..Dispatch::default()
+                            };
+                            out.push((caller, edge(target, alt), Some(d)));
+                        }
+                    }
+                    continue;
+                }
                 let alt = call.receiver.is_none() && handler_map(code, call.name).is_some();
+                let on_this = ix.on_this(code, call);
                 for target in ix.targets(fi, call) {
                     if target != caller {
-                        out.push((
-                            caller,
-                            Edge {
-                                pos: call.pos,
-                                end: call.end,
-                                target,
-                                args: code.args(call).into(),
-                                alt,
-                                runs_at: None,
-                            },
-                        ));
+                        out.push((caller, edge(target, alt), on_this.clone()));
                     }
                 }
             }
@@ -163,10 +201,14 @@ fn call_edges(model: &RepoModel, ix: &Index) -> Vec<Vec<Edge>> {
         })
         .collect();
     let mut edges: Vec<Vec<Edge>> = vec![Vec::new(); model.units.len()];
-    for (caller, e) in per_file.into_iter().flatten() {
+    let mut dispatch = HashMap::new();
+    for (caller, e, d) in per_file.into_iter().flatten() {
+        if let Some(d) = d {
+            dispatch.insert((caller, edges[caller].len()), d);
+        }
         edges[caller].push(e);
     }
-    edges
+    (edges, dispatch)
 }
 
 /// Routes registered by reference name their handler: (handler unit, route).
@@ -464,6 +506,94 @@ impl<'a> Index<'a> {
             }
             None => vec![],
         }
+    }
+
+    /// `svc.m()` where `svc` is a local the caller (or a function around it) built with `new`:
+    /// the method each class runs, grouped by target, with the classes (and where each was
+    /// built) that run it. Empty when the receiver is no such local or no class has `m`.
+    fn by_construction(
+        &self,
+        code: &super::code::CodeFile,
+        call: &super::code::Call,
+    ) -> Vec<(usize, Vec<(&'static str, usize)>)> {
+        let Some(recv) = call.receiver else {
+            return vec![];
+        };
+        if code.local_news.is_empty() || recv.contains(['.', '(', '[']) {
+            return vec![];
+        }
+        let Some(built) = code.enclosing(call.unit).find_map(|scope| {
+            let v: Vec<_> = code
+                .local_news
+                .iter()
+                .filter(|l| l.unit == scope && l.name == recv)
+                .collect();
+            (!v.is_empty()).then_some(v)
+        }) else {
+            return vec![];
+        };
+        let mut out: Vec<(usize, Vec<(&'static str, usize)>)> = Vec::new();
+        for l in built {
+            let Some(t) = self.class_method(l.class, call.name) else {
+                continue;
+            };
+            match out.iter_mut().find(|(u, _)| *u == t) {
+                Some((_, v)) => v.push((l.class, l.pos)),
+                None => out.push((t, vec![(l.class, l.pos)])),
+            }
+        }
+        out
+    }
+
+    /// The method `m` an object of class `c` runs: its own, else its nearest ancestor's
+    /// (none when classes of that name define it in several places).
+    fn class_method(&self, c: &str, m: &str) -> Option<usize> {
+        let defs = match self.methods.get(&(c, m)) {
+            Some(d) => d.clone(),
+            None => self.ancestor_defs(c, m)?,
+        };
+        (defs.len() == 1).then(|| defs[0])
+    }
+
+    /// For a call on `this` (or `super`) in a class that has subclasses: the object is the
+    /// caller's, and for `this.m()` the subclasses that run another `m`.
+    fn on_this(&self, code: &super::code::CodeFile, call: &super::code::Call) -> Option<Dispatch> {
+        let recv = call.receiver?;
+        if recv != "this" && recv != "super" {
+            return None;
+        }
+        let c = this_class(code, call.unit)?;
+        let subs = self.subclasses.get(c)?;
+        let mut overrides = Vec::new();
+        if recv == "this" {
+            let mut seen: HashSet<&str> = HashSet::from([c]);
+            let mut down: Vec<(&str, Option<usize>)> = subs.iter().map(|s| (*s, None)).collect();
+            while let Some((s, inherited)) = down.pop() {
+                if !seen.insert(s) || seen.len() > 64 {
+                    continue;
+                }
+                let own = match self.methods.get(&(s, call.name)).map(Vec::as_slice) {
+                    Some([u]) => Some(*u),
+                    _ => inherited,
+                };
+                if let Some(u) = own {
+                    overrides.push((crate::intern::intern(s), u));
+                }
+                down.extend(
+                    self.subclasses
+                        .get(s)
+                        .into_iter()
+                        .flatten()
+                        .map(|sub| (*sub, own)),
+                );
+            }
+            overrides.sort_unstable();
+        }
+        Some(Dispatch {
+            classes: vec![],
+            this_call: true,
+            overrides,
+        })
     }
 
     /// `this.m()` in class `c` that defines no `m`: the nearest ancestor's `m`, else the
