@@ -212,6 +212,7 @@ impl Engine<'_> {
                         if f.precedes(*i, *j, p.same_path)
                             && (!same_tx || (f.tx.is_some() && f.tx == t.tx))
                             && (!p.held || self.holds(f, t))
+                            && (!p.open || f.open_at(*j))
                             && untils
                                 .get(untils.partition_point(|k| k <= i))
                                 .is_none_or(|k| k >= j)

@@ -37,6 +37,10 @@ pub struct Event {
     /// that ends in `return` or `throw`, and they come after that branch in the same call of
     /// its function (empty: none). After the function returns, its caller goes on.
     pub elsewhere: (u32, u32),
+    /// The number of the flow's events when the call of the function it runs in returned:
+    /// later events run after that function is done (a test in a helper that returned
+    /// guards them only by throwing).
+    pub returns: u32,
 }
 
 impl Event {
@@ -45,6 +49,11 @@ impl Event {
     fn leads_to(&self, here: usize, later: usize) -> bool {
         let (lo, hi) = self.elsewhere;
         here < later && !(lo as usize <= later && later < hi as usize)
+    }
+
+    /// Whether the function this event runs in is still running at the event at `later`.
+    pub fn open_at(&self, later: usize) -> bool {
+        later < self.returns as usize
     }
 
     /// Whether this event, at `here`, comes before the one at `later`: on one path through
@@ -278,6 +287,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             stack: vec![root],
             out: Vec::new(),
             scopes: Vec::new(),
+            event_calls: Vec::new(),
             scope_parents: vec![0],
             scope_calls: vec![0],
             call_ends: vec![0],

@@ -517,6 +517,10 @@ pub struct Pair<P: Phase = Compiled> {
     /// insert: `acquireLock(key)`, `releaseLock(key)`, then `insert`).
     #[serde(default)]
     pub until: Option<Selector<P>>,
+    /// The function `first` runs in is still running at `then`: a test in a helper that
+    /// returned before (`statusIcon(b)` switching on the status) guards nothing after it.
+    #[serde(default)]
+    pub open: bool,
 }
 
 #[derive(Debug, Deserialize, Clone)]

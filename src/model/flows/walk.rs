@@ -19,6 +19,8 @@ pub(super) struct Walk<'a> {
     pub(super) out: Vec<Event>,
     /// Each event's innermost exiting branch (an index into `scope_parents`; 0: none).
     pub(super) scopes: Vec<u32>,
+    /// Each event's call of its function (an index into `call_ends`).
+    pub(super) event_calls: Vec<u32>,
     /// Each exiting branch as entered on this walk, with the one around it (0: none).
     pub(super) scope_parents: Vec<u32>,
     /// Each exiting branch's call of its function (an index into `call_ends`).
@@ -286,8 +288,10 @@ impl Walk<'_> {
                         depth: at.depth as u8,
                         ctx: at.ctx.then(*ctx),
                         elsewhere: (0, 0),
+                        returns: 0,
                     });
                     self.scopes.push(scope);
+                    self.event_calls.push(at.call);
                 }
                 Item::Call {
                     target,
@@ -491,6 +495,9 @@ impl Walk<'_> {
                 last[s as usize] = i as u32;
                 s = self.scope_parents[s as usize];
             }
+        }
+        for (e, &c) in self.out.iter_mut().zip(&self.event_calls) {
+            e.returns = self.call_ends[c as usize];
         }
         for (e, &s) in self.out.iter_mut().zip(&self.scopes) {
             if s != 0 {

@@ -150,10 +150,7 @@ pub fn resolve_calls(model: &mut RepoModel) {
 
 /// Each unit's resolved calls, resolved per file in parallel and then placed in file order:
 /// the same edges, in the same order, whatever the thread count.
-fn call_edges(
-    model: &RepoModel,
-    ix: &Index,
-) -> (Vec<Vec<Edge>>, Dispatches) {
+fn call_edges(model: &RepoModel, ix: &Index) -> (Vec<Vec<Edge>>, Dispatches) {
     use rayon::prelude::*;
     type Out = Vec<(usize, Edge, Option<Dispatch>)>;
     let per_file: Vec<Out> = model

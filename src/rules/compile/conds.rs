@@ -261,6 +261,7 @@ impl Ctx<'_> {
                 then,
                 same_path: p.same_path,
                 held: p.held,
+                open: p.open,
                 until,
             }))
         };
