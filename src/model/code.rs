@@ -7,6 +7,9 @@ use crate::lang::Lang;
 use crate::pattern::Flat;
 use crate::rules::entries::Entries;
 use crate::source::prefix_within;
+
+/// The bytes of a call's argument text kept (`Call::args`).
+const MAX_ARGS: usize = 600;
 use entry::{bind_local_refs, decorator_route, is_route_handler, record_route_refs, router_route};
 use std::num::NonZeroU16;
 
@@ -566,8 +569,11 @@ fn record_call(
     }
     // Files are at most a few MiB (`source::MAX_FILE_BYTES`), so offsets fit in u32.
     let start = file.call_args.len() as u32;
+    // Long enough for an object literal of a dozen fields (a create helper's input, whose
+    // status key a flow reads through the helper's parameter).
     if let Some(a) = args_node {
-        file.call_args.push_str(prefix_within(text(a, src), 300));
+        file.call_args
+            .push_str(prefix_within(text(a, src), MAX_ARGS));
     }
     let end = file.call_args.len() as u32;
     file.calls.push(Call {

@@ -370,6 +370,7 @@ fn resolve_fallbacks(model: &mut RepoModel, rules: &RuleSet) {
             let from_var = def.variants.get(model.facts[i].variant).is_some_and(|v| {
                 v.spec.props.iter().any(|(var, p)| {
                     p.through_calls.as_deref() == Some(name.as_str())
+                        && !p.whole
                         && model.facts[i].values.contains_key(var)
                 })
             });

@@ -111,6 +111,11 @@ pub struct PropSpec<P: Phase = Compiled> {
     /// `<prop>_from: call`).
     #[serde(default)]
     pub through_calls: Option<String>,
+    /// With `through_calls`: the variable is the whole argument (`Reservation.create(props)`),
+    /// so a caller's object literal gives the prop by a key named like it (`paymentStatus:
+    /// 'unpaid'` for `status`), and a write that passes it may still omit the value.
+    #[serde(default)]
+    pub whole: bool,
 }
 
 fn default_from() -> String {

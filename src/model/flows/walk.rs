@@ -52,8 +52,10 @@ pub(super) struct Passed {
 }
 
 /// For each fact definition and variant, its props that name a variable filled through
-/// calls, with the prop they fill: `[(status_var, status)]`.
-pub(super) type ThroughCalls = Vec<Vec<Vec<(&'static str, &'static str)>>>;
+/// calls, with the prop they fill, whether the variable is the whole argument
+/// (`PropSpec::whole`), and the prop saying where the value came from: `[(status_var, status,
+/// false, status_from)]`.
+pub(super) type ThroughCalls = Vec<Vec<Vec<(&'static str, &'static str, bool, &'static str)>>>;
 
 pub(super) fn through_calls(rules: &crate::rules::RuleSet) -> ThroughCalls {
     let intern = crate::intern::intern;
@@ -68,7 +70,13 @@ pub(super) fn through_calls(rules: &crate::rules::RuleSet) -> ThroughCalls {
                         .props
                         .iter()
                         .filter_map(|(name, p)| {
-                            Some((intern(name), intern(p.through_calls.as_deref()?)))
+                            let prop = p.through_calls.as_deref()?;
+                            Some((
+                                intern(name),
+                                intern(prop),
+                                p.whole,
+                                intern(&format!("{prop}_from")),
+                            ))
                         })
                         .collect()
                 })
@@ -91,6 +99,37 @@ fn passed_value<'t>(args: &'t str, params: &[&str], var: &str) -> Option<&'t str
             args[i + var.len()..].trim_start().strip_prefix(':')
         }),
     }?;
+    literal(raw)
+}
+
+/// The value a call's argument text gives the whole-argument variable `var` for prop `prop`:
+/// the literal of the key named like the prop (`status`, `paymentStatus`, `booking_status`)
+/// in the object literal passed in its position.
+fn passed_key_value<'t>(args: &'t str, params: &[&str], var: &str, prop: &str) -> Option<&'t str> {
+    let i = params.iter().position(|p| *p == var)?;
+    let raw = crate::model::resolve::split_args(args).get(i).copied()?;
+    let body = raw.trim().strip_prefix('{')?;
+    let lower = body.to_ascii_lowercase();
+    lower.match_indices(prop).find_map(|(at, _)| {
+        let after = &body[at + prop.len()..];
+        let before = body[..at].chars().next_back();
+        // The key ends with the prop's name (`paymentStatus`), and it is a key.
+        let key_start = body[..at]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .map_or(0, |k| k + 1);
+        let lead = body[..key_start].trim_end();
+        if !(lead.is_empty() || lead.ends_with(',') || lead.ends_with('{'))
+            || before.is_some_and(|c| c == '.')
+        {
+            return None;
+        }
+        literal(after.trim_start().strip_prefix(':')?)
+    })
+}
+
+/// A literal at the start of `raw`: a quoted string or a constant (`'confirmed'`,
+/// `BookingStatus.CONFIRMED`: its last name); a variable or an expression is none.
+fn literal(raw: &str) -> Option<&str> {
     let raw = raw.trim_start();
     let end = raw
         .find(|c: char| !(c.is_alphanumeric() || "_$.'\"`".contains(c)))
@@ -189,15 +228,23 @@ impl Walk<'_> {
         let Some(e) = model.calls[caller].get(edge) else {
             return fact;
         };
-        for &(var_prop, prop) in pairs {
+        for &(var_prop, prop, whole, from) in pairs {
             let Some(var) = f.value(var_prop) else {
                 continue;
             };
-            // A literal already there (`status: 'confirmed'`) is not the variable's.
-            if f.value(prop).is_some_and(|s| s != var) {
+            // A literal already there (`status: 'confirmed'`) is not the variable's; the
+            // schema default a whole input took (`status_from: default`) is the caller's to
+            // override.
+            if f.value(prop).is_some_and(|s| s != var) && f.value(from) != Some("default") {
                 continue;
             }
-            let Some(value) = passed_value(&e.args, &model.units[at.unit].params, var) else {
+            let params = &model.units[at.unit].params;
+            let value = if whole {
+                passed_key_value(&e.args, params, var, prop)
+            } else {
+                passed_value(&e.args, params, var)
+            };
+            let Some(value) = value else {
                 continue;
             };
             let key = Passed {

@@ -249,6 +249,7 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec<Parsed>) -> Out<Variant> {
             value: p.value,
             fallback_field: cx.opt_re(p.fallback_field)?,
             through_calls: p.through_calls,
+            whole: p.whole,
         };
         props.insert(name, prop);
     }
