@@ -109,14 +109,18 @@ fn passed_key_value<'t>(args: &'t str, params: &[&str], var: &str, prop: &str) -
     let i = params.iter().position(|p| *p == var)?;
     let raw = crate::model::resolve::split_args(args).get(i).copied()?;
     let body = raw.trim().strip_prefix('{')?;
+    // ASCII lowering keeps every byte offset, so a match in `lower` is one in `body`.
     let lower = body.to_ascii_lowercase();
-    lower.match_indices(prop).find_map(|(at, _)| {
-        let after = &body[at + prop.len()..];
+    let needle = prop.to_ascii_lowercase();
+    lower.match_indices(&needle).find_map(|(at, _)| {
+        let after = &body[at + needle.len()..];
         let before = body[..at].chars().next_back();
         // The key ends with the prop's name (`paymentStatus`), and it is a key.
         let key_start = body[..at]
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-            .map_or(0, |k| k + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .map_or(0, |(k, c)| k + c.len_utf8());
         let lead = body[..key_start].trim_end();
         if !(lead.is_empty() || lead.ends_with(',') || lead.ends_with('{'))
             || before.is_some_and(|c| c == '.')
@@ -649,6 +653,32 @@ fn flag_value(cond: &str, flags: &[(&str, bool)]) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::{flag_value, passed_value};
+
+    #[test]
+    fn a_key_named_like_the_prop_in_a_passed_object_gives_its_literal() {
+        let v = |args, var, prop| super::passed_key_value(args, &["input"], var, prop);
+        assert_eq!(
+            v(
+                "({ email: e, paymentStatus: \"unpaid\" })",
+                "input",
+                "status"
+            ),
+            Some("unpaid")
+        );
+        assert_eq!(
+            v("({ status: BookingStatus.PENDING })", "input", "status"),
+            Some("PENDING")
+        );
+        // A variable, a key that only contains the name, another parameter, no object.
+        assert_eq!(v("({ status: next })", "input", "status"), None);
+        assert_eq!(v("({ statusCode: 'x' })", "input", "status"), None);
+        assert_eq!(v("({ status: 'x' })", "other", "status"), None);
+        assert_eq!(v("(data)", "input", "status"), None);
+        // Text that is not ASCII before the key: a letter is part of it, a symbol is not
+        // a key.
+        assert_eq!(v("({ éstatus: 'x' })", "input", "status"), Some("x"));
+        assert_eq!(v("({ €status: 'x' })", "input", "status"), None);
+    }
 
     #[test]
     fn a_branch_on_a_passed_flag_has_a_value() {
