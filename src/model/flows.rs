@@ -244,12 +244,8 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             has_caller[e.target] = true;
         }
     }
-    // An override runs where its base method is called on an object of its class.
-    for d in model.dispatch.values() {
-        for &(_, o) in &d.overrides {
-            has_caller[o] = true;
-        }
-    }
+    // An override stays a root of its own: a flow that does not know the object's class
+    // (an injected service) runs the base method, and the override's code is still judged.
     // Where requests and jobs are recognised, an export that no module imports serves none.
     let has_entries = model
         .units
