@@ -396,7 +396,7 @@ fn resolve_fallbacks(model: &mut RepoModel, rules: &RuleSet) {
                 let d = d.rsplit('.').next().unwrap_or(&d).to_string();
                 let values = std::sync::Arc::make_mut(&mut model.facts[i].values);
                 values.insert(name, d);
-                values.insert(&format!("{name}_from"), "default");
+                values.insert(&super::values::from_key(name), "default");
             }
         }
     }

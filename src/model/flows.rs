@@ -244,8 +244,6 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
             has_caller[e.target] = true;
         }
     }
-    // An override stays a root of its own: a flow that does not know the object's class
-    // (an injected service) runs the base method, and the override's code is still judged.
     // Where requests and jobs are recognised, an export that no module imports serves none.
     let has_entries = model
         .units
@@ -324,7 +322,10 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
         let f = &model.facts[fact];
         let mut values = (*f.values).clone();
         values.insert(prop, value);
-        values.insert(crate::intern::intern(&format!("{prop}_from")), "call");
+        values.insert(
+            crate::intern::intern(&super::values::from_key(prop)),
+            "call",
+        );
         let rec = f.with_values(values);
         model
             .by_fact

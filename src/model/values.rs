@@ -88,6 +88,12 @@ impl Values {
     }
 }
 
+/// The value saying where `prop`'s value came from when the model, not the code, set it:
+/// `status_from` is `default` (the schema default) or `call` (a literal a caller passed).
+pub fn from_key(prop: &str) -> String {
+    format!("{prop}_from")
+}
+
 #[cfg(test)]
 mod tests {
     use super::Values;

@@ -75,7 +75,7 @@ pub(super) fn through_calls(rules: &crate::rules::RuleSet) -> ThroughCalls {
                                 intern(name),
                                 intern(prop),
                                 p.whole,
-                                intern(&format!("{prop}_from")),
+                                intern(&crate::model::values::from_key(prop)),
                             ))
                         })
                         .collect()
@@ -114,7 +114,6 @@ fn passed_key_value<'t>(args: &'t str, params: &[&str], var: &str, prop: &str) -
     let needle = prop.to_ascii_lowercase();
     lower.match_indices(&needle).find_map(|(at, _)| {
         let after = &body[at + needle.len()..];
-        let before = body[..at].chars().next_back();
         // The key ends with the prop's name (`paymentStatus`), and it is a key.
         let key_start = body[..at]
             .char_indices()
@@ -122,9 +121,7 @@ fn passed_key_value<'t>(args: &'t str, params: &[&str], var: &str, prop: &str) -
             .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '$'))
             .map_or(0, |(k, c)| k + c.len_utf8());
         let lead = body[..key_start].trim_end();
-        if !(lead.is_empty() || lead.ends_with(',') || lead.ends_with('{'))
-            || before.is_some_and(|c| c == '.')
-        {
+        if !(lead.is_empty() || lead.ends_with(',') || lead.ends_with('{')) {
             return None;
         }
         literal(after.trim_start().strip_prefix(':')?)
@@ -172,8 +169,11 @@ pub(super) struct Frame {
     pub(super) held: Option<u32>,
     /// The classes `this` is, when known: the call that built the object (calling unit,
     /// edge, `Dispatch::classes`) and a mask of the classes still possible on this path.
-    pub(super) this_of: Option<(u32, u32, u8)>,
+    pub(super) this_of: Option<ThisOf>,
 }
+
+/// See `Frame::this_of`: (calling unit, edge, mask of `Dispatch::classes`).
+pub(super) type ThisOf = (u32, u32, u8);
 
 impl Walk<'_> {
     /// The innermost exiting branch of `exits` (this unit's, outermost first) as entered in
@@ -356,51 +356,11 @@ impl Walk<'_> {
                     if at.module_only {
                         continue;
                     }
-                    let mut targets = vec![*target as usize];
-                    let mut this_of = None;
-                    if let Some(d) = model.dispatch.get(&(at.unit, *edge as usize)) {
-                        if !d.classes.is_empty() {
-                            // Built in a branch this path skips: the object is another class.
-                            let mask = d
-                                .classes
-                                .iter()
-                                .take(8)
-                                .enumerate()
-                                .filter(|(_, (_, p))| !within(&dead, *p))
-                                .fold(0u8, |m, (i, _)| m | 1 << i);
-                            if mask == 0 {
-                                continue;
-                            }
-                            this_of = Some((at.unit as u32, *edge, mask));
-                        } else if d.this_call {
-                            this_of = at.this_of;
-                            if !d.overrides.is_empty() {
-                                let classes = self.this_classes(at.this_of);
-                                if !classes.is_empty() {
-                                    let mut runs: Vec<usize> = classes
-                                        .iter()
-                                        .map(|c| {
-                                            d.overrides
-                                                .iter()
-                                                .find(|(s, _)| s == c)
-                                                .map_or(*target as usize, |o| o.1)
-                                        })
-                                        .collect();
-                                    runs.sort_unstable();
-                                    runs.dedup();
-                                    // An abstract method has an edge per override already:
-                                    // keep those the object runs.
-                                    if d.overrides.iter().any(|o| o.1 == *target as usize) {
-                                        if !runs.contains(&(*target as usize)) {
-                                            continue;
-                                        }
-                                    } else {
-                                        targets = runs;
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    let Some((targets, this_of)) =
+                        self.dispatched(&at, *edge as usize, *target as usize, &dead)
+                    else {
+                        continue;
+                    };
                     let mut scope = self.enter(&at, &mut entered, &mut skips, *exits);
                     if *alt {
                         // Each alternative is a branch of its own: what comes after it among
@@ -414,10 +374,7 @@ impl Walk<'_> {
                                 p
                             }
                         };
-                        let id = self.scope_parents.len() as u32;
-                        self.scope_parents.push(scope);
-                        self.scope_calls.push(pseudo);
-                        scope = id;
+                        scope = self.branch_scope(scope, pseudo);
                     }
                     let via = Some((at.unit, *edge as usize));
                     let tx = tx.map(|r| r as usize);
@@ -429,14 +386,7 @@ impl Walk<'_> {
                         self.call_ends.len() as u32 - 1
                     });
                     for target in targets {
-                        let scope = match pseudo {
-                            Some(p) => {
-                                self.scope_parents.push(scope);
-                                self.scope_calls.push(p);
-                                self.scope_parents.len() as u32 - 1
-                            }
-                            None => scope,
-                        };
+                        let scope = pseudo.map_or(scope, |p| self.branch_scope(scope, p));
                         let frame = Frame {
                             scope,
                             via,
@@ -518,8 +468,63 @@ impl Walk<'_> {
         self.stack.pop();
     }
 
+    /// A branch of its own inside `parent`, ended by the pseudo call `pseudo`: one of the
+    /// alternative targets of a call, what comes after it among the others is not on its path.
+    fn branch_scope(&mut self, parent: u32, pseudo: u32) -> u32 {
+        self.scope_parents.push(parent);
+        self.scope_calls.push(pseudo);
+        self.scope_parents.len() as u32 - 1
+    }
+
+    /// What a call edge runs given the object it is on (`Dispatch`): the targets and the
+    /// classes `this` is in them; `None` when this path runs none of it (the object was built
+    /// in a branch the flags rule out, or an abstract method's override its class does not
+    /// run).
+    fn dispatched(
+        &self,
+        at: &Frame,
+        edge: usize,
+        target: usize,
+        dead: &[(usize, usize)],
+    ) -> Option<(Vec<usize>, Option<ThisOf>)> {
+        let Some(d) = self.model.dispatch.get(&(at.unit, edge)) else {
+            return Some((vec![target], None));
+        };
+        if !d.classes.is_empty() {
+            // Built in a branch this path skips: the object is another class.
+            let mask = d
+                .classes
+                .iter()
+                .take(8)
+                .enumerate()
+                .filter(|(_, (_, p))| !within(dead, *p))
+                .fold(0u8, |m, (i, _)| m | 1 << i);
+            return (mask != 0).then(|| (vec![target], Some((at.unit as u32, edge as u32, mask))));
+        }
+        let classes = self.this_classes(at.this_of);
+        if !d.this_call || d.overrides.is_empty() || classes.is_empty() {
+            return Some((vec![target], at.this_of.filter(|_| d.this_call)));
+        }
+        let mut runs: Vec<usize> = classes
+            .iter()
+            .map(|c| {
+                d.overrides
+                    .iter()
+                    .find(|(s, _)| s == c)
+                    .map_or(target, |o| o.1)
+            })
+            .collect();
+        runs.sort_unstable();
+        runs.dedup();
+        // An abstract method has an edge per override already: keep those the object runs.
+        if d.overrides.iter().any(|o| o.1 == target) {
+            return runs.contains(&target).then(|| (vec![target], at.this_of));
+        }
+        Some((runs, at.this_of))
+    }
+
     /// The classes `this` may be on this path (see `Frame::this_of`).
-    fn this_classes(&self, this_of: Option<(u32, u32, u8)>) -> Vec<&'static str> {
+    fn this_classes(&self, this_of: Option<ThisOf>) -> Vec<&'static str> {
         let Some((u, e, mask)) = this_of else {
             return vec![];
         };

@@ -40,7 +40,9 @@ pub struct Dispatch {
     /// object the caller ran on.
     pub this_call: bool,
     /// For `this.m()`: each subclass whose objects run another `m` (its own or an
-    /// intermediate class's override), with that method.
+    /// intermediate class's override), with that method. An override stays a root of its
+    /// own as well: a flow that does not know the object's class (an injected service) runs
+    /// the base method, and the override's code is still judged.
     pub overrides: Vec<(&'static str, usize)>,
 }
 
