@@ -4,7 +4,10 @@
 //! Building automata was most of a small repository's run, and Unicode-aware classes (`\w`,
 //! `\b`, `(?i)`) make them several times costlier. On ASCII text an ASCII-only automaton gives
 //! exactly the same matches: Unicode `\w`, `\d`, `\s`, `\b`, `.` and case folding agree with
-//! their ASCII forms on ASCII characters. Text with other characters gets the Unicode one.
+//! their ASCII forms on ASCII characters. Text with other characters is searched through its
+//! ASCII stand-in (`StandIn`: each non-ASCII character replaced by one ASCII character of the
+//! same class, offsets mapped back), so the Unicode automaton is built only for a regex that
+//! spells a non-ASCII character itself.
 //!
 //! On ASCII text a regex starts on `regex-lite`, which builds about ten times faster than the
 //! `regex` crate's automata but searches more slowly (no literal prefilters, no DFA). Once it
@@ -129,13 +132,6 @@ struct Memos {
 struct Memo {
     matched: bool,
     spans: Option<Spans>,
-}
-
-impl Memo {
-    const MISS: Memo = Memo {
-        matched: false,
-        spans: None,
-    };
 }
 
 /// Texts longer than this are not remembered.
@@ -269,19 +265,13 @@ impl Automata {
         if let Some(m) = self.recall(text) {
             return m.matched;
         }
-        let ascii = text.is_ascii();
-        if !self.may_match(pattern, text, ascii) {
-            self.remember(text, Memo::MISS);
-            return false;
-        }
-        let matched = match self.pick(pattern, text, ascii) {
-            Either::Lite(r) => {
-                let found = r.is_match(text);
-                self.verify(pattern, text, &found, |a| a.is_match(text.as_bytes()));
+        let matched = match self.stand_in(pattern, text) {
+            Some(ascii) => {
+                let found = self.is_match_in(pattern, &ascii.text, true);
+                self.verify_stand_in(pattern, text, &found, |u| u.is_match(text));
                 found
             }
-            Either::Ascii(r) => r.is_match(text.as_bytes()),
-            Either::Unicode(r) => r.is_match(text),
+            None => self.is_match_in(pattern, text, text.is_ascii()),
         };
         self.remember(
             text,
@@ -291,6 +281,21 @@ impl Automata {
             },
         );
         matched
+    }
+
+    fn is_match_in(&self, pattern: &str, text: &str, ascii: bool) -> bool {
+        if !self.may_match(pattern, text, ascii) {
+            return false;
+        }
+        match self.pick(pattern, text, ascii) {
+            Either::Lite(r) => {
+                let found = r.is_match(text);
+                self.verify(pattern, text, &found, |a| a.is_match(text.as_bytes()));
+                found
+            }
+            Either::Ascii(r) => r.is_match(text.as_bytes()),
+            Either::Unicode(r) => r.is_match(text),
+        }
     }
 
     pub fn captures<'h>(&self, pattern: &str, text: &'h str) -> Option<Groups<'h>> {
@@ -304,21 +309,17 @@ impl Automata {
         {
             return Some(Groups { text, spans });
         }
-        let ascii = text.is_ascii();
-        if known.is_none() && !self.may_match(pattern, text, ascii) {
-            self.remember(text, Memo::MISS);
-            return None;
-        }
-        let spans = match self.pick(pattern, text, ascii) {
-            Either::Lite(r) => {
-                let spans = r.captures(text).map(spans_of_lite);
-                self.verify(pattern, text, &spans, |a| {
-                    a.captures(text.as_bytes()).map(spans_of_bytes)
+        let spans = match self.stand_in(pattern, text) {
+            Some(ascii) => {
+                let spans = self
+                    .captures_in(pattern, &ascii.text, true, known.is_none())
+                    .map(|s| ascii.original(s));
+                self.verify_stand_in(pattern, text, &spans, |u| {
+                    u.captures(text).map(spans_of_str)
                 });
                 spans
             }
-            Either::Ascii(r) => r.captures(text.as_bytes()).map(spans_of_bytes),
-            Either::Unicode(r) => r.captures(text).map(spans_of_str),
+            None => self.captures_in(pattern, text, text.is_ascii(), known.is_none()),
         };
         self.remember(
             text,
@@ -333,13 +334,60 @@ impl Automata {
         })
     }
 
+    /// `prefilter`: whether to try the literal prefilter first (not when the text is already
+    /// known to match).
+    fn captures_in(
+        &self,
+        pattern: &str,
+        text: &str,
+        ascii: bool,
+        prefilter: bool,
+    ) -> Option<Spans> {
+        if prefilter && !self.may_match(pattern, text, ascii) {
+            return None;
+        }
+        match self.pick(pattern, text, ascii) {
+            Either::Lite(r) => {
+                let spans = r.captures(text).map(spans_of_lite);
+                self.verify(pattern, text, &spans, |a| {
+                    a.captures(text.as_bytes()).map(spans_of_bytes)
+                });
+                spans
+            }
+            Either::Ascii(r) => r.captures(text.as_bytes()).map(spans_of_bytes),
+            Either::Unicode(r) => r.captures(text).map(spans_of_str),
+        }
+    }
+
     /// Up to `limit` successive non-overlapping matches.
     pub fn captures_all<'h>(&self, pattern: &str, text: &'h str, limit: usize) -> Vec<Groups<'h>> {
-        let ascii = text.is_ascii();
+        let all = match self.stand_in(pattern, text) {
+            Some(ascii) => {
+                let all: Vec<Spans> = self
+                    .captures_all_in(pattern, &ascii.text, true, limit)
+                    .into_iter()
+                    .map(|s| ascii.original(s))
+                    .collect();
+                self.verify_stand_in(pattern, text, &all, |u| {
+                    u.captures_iter(text)
+                        .take(limit)
+                        .map(spans_of_str)
+                        .collect()
+                });
+                all
+            }
+            None => self.captures_all_in(pattern, text, text.is_ascii(), limit),
+        };
+        all.into_iter()
+            .map(|spans| Groups { text, spans })
+            .collect()
+    }
+
+    fn captures_all_in(&self, pattern: &str, text: &str, ascii: bool, limit: usize) -> Vec<Spans> {
         if !self.may_match(pattern, text, ascii) {
             return Vec::new();
         }
-        let all: Vec<Spans> = match self.pick(pattern, text, ascii) {
+        match self.pick(pattern, text, ascii) {
             Either::Lite(r) => {
                 let all: Vec<Spans> = r
                     .captures_iter(text)
@@ -364,10 +412,24 @@ impl Automata {
                 .take(limit)
                 .map(spans_of_str)
                 .collect(),
-        };
-        all.into_iter()
-            .map(|spans| Groups { text, spans })
-            .collect()
+        }
+    }
+
+    /// For a text with non-ASCII characters and a regex without any, the ASCII text the regex
+    /// searches instead (`StandIn`); None when the text is ASCII or the regex spells a
+    /// non-ASCII character or class, which only the Unicode automaton reads.
+    fn stand_in(&self, pattern: &str, text: &str) -> Option<StandIn> {
+        if text.is_ascii() || !pattern.is_ascii() || text.contains(FOLDS_TO_ASCII) {
+            return None;
+        }
+        if !self.has_ascii_form(pattern) {
+            return None;
+        }
+        Some(StandIn::of(text))
+    }
+
+    fn has_ascii_form(&self, pattern: &str) -> bool {
+        self.lite(pattern).is_some() || self.ascii(pattern).is_some()
     }
 
     /// Under `crosscheck`, panics unless the full ASCII automaton finds what `regex-lite` found.
@@ -382,10 +444,27 @@ impl Automata {
             return;
         }
         if let Some(a) = self.checker.get_or_init(|| build_ascii(pattern)) {
-            let expected = full(a);
-            assert_eq!(
-                lite, &expected,
-                "regex-lite and regex disagree: pattern {pattern:?} on text {text:?}"
+            agree("regex-lite and regex", pattern, text, lite, &full(a));
+        }
+    }
+
+    /// Under `crosscheck`, panics unless the Unicode automaton finds on `text` what the ASCII
+    /// one found on its stand-in.
+    fn verify_stand_in<T: PartialEq + std::fmt::Debug>(
+        &self,
+        pattern: &str,
+        text: &str,
+        found: &T,
+        unicode: impl FnOnce(&Regex) -> T,
+    ) {
+        if crosschecking() {
+            let expected = unicode(self.unicode(pattern));
+            agree(
+                "the ASCII stand-in and the Unicode automaton",
+                pattern,
+                text,
+                found,
+                &expected,
             );
         }
     }
@@ -406,6 +485,63 @@ impl Automata {
                 .filter_map(|(i, n)| Some((i, n?.to_string())))
                 .collect()
         })
+    }
+}
+
+/// A crosscheck's verdict: two engines' results on one search must be equal.
+fn agree<T: PartialEq + std::fmt::Debug>(engines: &str, pattern: &str, text: &str, a: &T, b: &T) {
+    assert_eq!(
+        a, b,
+        "{engines} disagree: pattern {pattern:?} on text {text:?}"
+    );
+}
+
+/// The two non-ASCII characters that case-insensitive matching folds to ASCII letters (the
+/// Kelvin sign to `k`, the long s to `s`): a text with one keeps the Unicode automaton.
+const FOLDS_TO_ASCII: [char; 2] = ['\u{212A}', '\u{17F}'];
+
+/// A text with non-ASCII characters as ASCII-only automata read it: each non-ASCII character
+/// replaced by one ASCII character of the same class for the regex, `_` for a word character
+/// (Unicode `\w`: `\w` and `\b` read `_` as they read the letter, and no rule regex's letters
+/// match it), a space for whitespace, DEL for anything else (matched by `.` and negated
+/// classes only). One character for one, so `.` and bounded repetitions count as before, and
+/// `offsets` maps each byte back to the original. A non-ASCII decimal digit becomes `_`,
+/// which Unicode `\d` would have matched: rule regexes' digits are ASCII.
+///
+/// The Unicode automata of rule regexes were most of a large repository's peak memory, built
+/// for the first file with an em dash in a comment.
+struct StandIn {
+    text: String,
+    /// The original byte offset of each byte of `text`, and of its end.
+    offsets: Vec<u32>,
+}
+
+impl StandIn {
+    fn of(original: &str) -> StandIn {
+        let mut text = String::with_capacity(original.len());
+        let mut offsets = Vec::with_capacity(original.len() + 1);
+        for (i, c) in original.char_indices() {
+            text.push(if c.is_ascii() {
+                c
+            } else if regex_syntax::is_word_character(c) {
+                '_'
+            } else if c.is_whitespace() {
+                ' '
+            } else {
+                '\u{7f}'
+            });
+            offsets.push(i as u32);
+        }
+        offsets.push(original.len() as u32);
+        StandIn { text, offsets }
+    }
+
+    /// Groups found in the stand-in, as byte ranges of the original.
+    fn original(&self, mut spans: Spans) -> Spans {
+        for (s, e) in spans.iter_mut().flatten() {
+            (*s, *e) = (self.offsets[*s as usize], self.offsets[*e as usize]);
+        }
+        spans
     }
 }
 
@@ -476,5 +612,53 @@ mod tests {
         let a = Automata::default();
         assert!(a.ascii(greek).is_none());
         assert!(a.is_match(greek, "x"));
+    }
+
+    /// On text with non-ASCII characters, an ASCII regex searches the stand-in and finds what
+    /// the Unicode automaton finds, groups on whole characters; a regex that spells a
+    /// non-ASCII character keeps the Unicode automaton.
+    #[test]
+    fn non_ascii_text_is_searched_through_its_ascii_stand_in() {
+        let cases: [(&str, &str); 9] = [
+            (r"(?i)\b(?P<w>cancel\w*)", "status = 'cancelação' // — ok"),
+            (r"\bstatus\b", "statusé status"),
+            (r"(?P<a>\w+)\s+(?P<b>\w+)", "Horário\u{a0}indisponível"),
+            (r"'([^']*)'", "msg('Sem vagas 😀 hoje')"),
+            (r"(?s)a.b", "a😀b a\nb"),
+            (r"(?i)^(status|estado|situacao)$", "situação"),
+            (r"[^\w\s]+", "a — b"),
+            (r"\w+", "x\u{301}y"), // a combining accent is a word character
+            (r"^.{3}(?P<rest>.*)$", "é😀\u{a0}tail"),
+        ];
+        for (p, t) in cases {
+            let a = Automata::default();
+            assert!(a.stand_in(p, t).is_some(), "{p} on {t} uses the stand-in");
+            let u = Regex::new(p).expect("compiles");
+            let ours: Vec<Spans> = a
+                .captures_all(p, t, 10)
+                .into_iter()
+                .map(|g| g.spans)
+                .collect();
+            let theirs: Vec<Spans> = u.captures_iter(t).map(spans_of_str).collect();
+            assert_eq!(ours, theirs, "{p} on {t}");
+            assert_eq!(a.is_match(p, t), u.is_match(t), "{p} on {t}");
+        }
+        let a = Automata::default();
+        let g = a.captures(r"^.{2}", "aé!").expect("matches");
+        assert_eq!(g.get(0), Some("aé"));
+        // A regex with a non-ASCII letter, or a text with a character that folds to ASCII,
+        // keeps the Unicode automaton.
+        let a = Automata::default();
+        assert!(a.stand_in(r"hor[aá]rio", "horário").is_none());
+        assert!(a.is_match(r"hor[aá]rio", "o horário"));
+        assert!(a.stand_in(r"(?i)^k$", "\u{212A}").is_none());
+    }
+
+    #[test]
+    fn the_stand_in_keeps_characters_classes_and_offsets() {
+        let t = "é\u{a0}—x";
+        let s = StandIn::of(t);
+        assert_eq!(s.text, "_ \u{7f}x");
+        assert_eq!(s.offsets, [0, 2, 4, 7, 8]);
     }
 }
