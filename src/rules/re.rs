@@ -26,6 +26,7 @@ use regex::bytes::Regex as BytesRegex;
 use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -132,6 +133,13 @@ struct Memos {
 struct Memo {
     matched: bool,
     spans: Option<Spans>,
+}
+
+impl Memo {
+    const MISS: Memo = Memo {
+        matched: false,
+        spans: None,
+    };
 }
 
 /// Texts longer than this are not remembered.
@@ -265,13 +273,14 @@ impl Automata {
         if let Some(m) = self.recall(text) {
             return m.matched;
         }
-        let matched = match self.stand_in(pattern, text) {
-            Some(ascii) => {
-                let found = self.is_match_in(pattern, &ascii.text, true);
-                self.verify_stand_in(pattern, text, &found, |u| u.is_match(text));
-                found
-            }
-            None => self.is_match_in(pattern, text, text.is_ascii()),
+        let matched = if !self.may_match(pattern, text, text.is_ascii()) {
+            false
+        } else if let Some(ascii) = self.stand_in(pattern, text) {
+            let found = self.is_match_in(pattern, &ascii.text, true);
+            self.verify_stand_in(pattern, text, &found, |u| u.is_match(text));
+            found
+        } else {
+            self.is_match_in(pattern, text, text.is_ascii())
         };
         self.remember(
             text,
@@ -284,9 +293,6 @@ impl Automata {
     }
 
     fn is_match_in(&self, pattern: &str, text: &str, ascii: bool) -> bool {
-        if !self.may_match(pattern, text, ascii) {
-            return false;
-        }
         match self.pick(pattern, text, ascii) {
             Either::Lite(r) => {
                 let found = r.is_match(text);
@@ -309,17 +315,21 @@ impl Automata {
         {
             return Some(Groups { text, spans });
         }
+        if known.is_none() && !self.may_match(pattern, text, text.is_ascii()) {
+            self.remember(text, Memo::MISS);
+            return None;
+        }
         let spans = match self.stand_in(pattern, text) {
             Some(ascii) => {
                 let spans = self
-                    .captures_in(pattern, &ascii.text, true, known.is_none())
+                    .captures_in(pattern, &ascii.text, true)
                     .map(|s| ascii.original(s));
                 self.verify_stand_in(pattern, text, &spans, |u| {
                     u.captures(text).map(spans_of_str)
                 });
                 spans
             }
-            None => self.captures_in(pattern, text, text.is_ascii(), known.is_none()),
+            None => self.captures_in(pattern, text, text.is_ascii()),
         };
         self.remember(
             text,
@@ -334,18 +344,7 @@ impl Automata {
         })
     }
 
-    /// `prefilter`: whether to try the literal prefilter first (not when the text is already
-    /// known to match).
-    fn captures_in(
-        &self,
-        pattern: &str,
-        text: &str,
-        ascii: bool,
-        prefilter: bool,
-    ) -> Option<Spans> {
-        if prefilter && !self.may_match(pattern, text, ascii) {
-            return None;
-        }
+    fn captures_in(&self, pattern: &str, text: &str, ascii: bool) -> Option<Spans> {
         match self.pick(pattern, text, ascii) {
             Either::Lite(r) => {
                 let spans = r.captures(text).map(spans_of_lite);
@@ -361,6 +360,9 @@ impl Automata {
 
     /// Up to `limit` successive non-overlapping matches.
     pub fn captures_all<'h>(&self, pattern: &str, text: &'h str, limit: usize) -> Vec<Groups<'h>> {
+        if !self.may_match(pattern, text, text.is_ascii()) {
+            return Vec::new();
+        }
         let all = match self.stand_in(pattern, text) {
             Some(ascii) => {
                 let all: Vec<Spans> = self
@@ -384,9 +386,6 @@ impl Automata {
     }
 
     fn captures_all_in(&self, pattern: &str, text: &str, ascii: bool, limit: usize) -> Vec<Spans> {
-        if !self.may_match(pattern, text, ascii) {
-            return Vec::new();
-        }
         match self.pick(pattern, text, ascii) {
             Either::Lite(r) => {
                 let all: Vec<Spans> = r
@@ -418,14 +417,11 @@ impl Automata {
     /// For a text with non-ASCII characters and a regex without any, the ASCII text the regex
     /// searches instead (`StandIn`); None when the text is ASCII or the regex spells a
     /// non-ASCII character or class, which only the Unicode automaton reads.
-    fn stand_in(&self, pattern: &str, text: &str) -> Option<StandIn> {
-        if text.is_ascii() || !pattern.is_ascii() || text.contains(FOLDS_TO_ASCII) {
+    fn stand_in(&self, pattern: &str, text: &str) -> Option<Rc<StandIn>> {
+        if text.is_ascii() || !pattern.is_ascii() || !self.has_ascii_form(pattern) {
             return None;
         }
-        if !self.has_ascii_form(pattern) {
-            return None;
-        }
-        Some(StandIn::of(text))
+        StandIn::cached(text)
     }
 
     fn has_ascii_form(&self, pattern: &str) -> bool {
@@ -516,7 +512,35 @@ struct StandIn {
     offsets: Vec<u32>,
 }
 
+thread_local! {
+    /// The last long text's stand-in (None: the text keeps the Unicode automaton), per thread: a
+    /// file's text is searched by every scan regex in turn.
+    static LAST_STAND_IN: RefCell<Option<LastStandIn>> = const { RefCell::new(None) };
+}
+
+/// A text and its stand-in.
+type LastStandIn = (Box<str>, Option<Rc<StandIn>>);
+
+/// Texts shorter than this get a new stand-in each time (and a memo entry per regex).
+const CACHED_STAND_IN: usize = 256;
+
 impl StandIn {
+    /// `text`'s stand-in, None when it has a character that folds to ASCII.
+    fn cached(text: &str) -> Option<Rc<StandIn>> {
+        let make = || (!text.contains(FOLDS_TO_ASCII)).then(|| Rc::new(StandIn::of(text)));
+        if text.len() < CACHED_STAND_IN {
+            return make();
+        }
+        LAST_STAND_IN.with_borrow_mut(|last| match last {
+            Some((t, s)) if **t == *text => s.clone(),
+            _ => {
+                let s = make();
+                *last = Some((text.into(), s.clone()));
+                s
+            }
+        })
+    }
+
     fn of(original: &str) -> StandIn {
         let mut text = String::with_capacity(original.len());
         let mut offsets = Vec::with_capacity(original.len() + 1);
