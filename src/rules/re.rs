@@ -418,7 +418,7 @@ impl Automata {
     /// searches instead (`StandIn`); None when the text is ASCII or the regex spells a
     /// non-ASCII character or class, which only the Unicode automaton reads.
     fn stand_in(&self, pattern: &str, text: &str) -> Option<Rc<StandIn>> {
-        if text.is_ascii() || !pattern.is_ascii() || !self.has_ascii_form(pattern) {
+        if text.is_ascii() || !spells_ascii_only(pattern) || !self.has_ascii_form(pattern) {
             return None;
         }
         StandIn::cached(text)
@@ -482,6 +482,35 @@ impl Automata {
                 .collect()
         })
     }
+}
+
+/// Whether the regex names ASCII characters only: no non-ASCII character written out, nor one
+/// written as an escape (`\x{e9}`, `\xE9`, `\u00E9`, `\U000000E9`), which the stand-in would
+/// never match.
+fn spells_ascii_only(pattern: &str) -> bool {
+    if !pattern.is_ascii() {
+        return false;
+    }
+    let b = pattern.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match b[i + 1] {
+            b'u' | b'U' => return false,
+            b'x' if b
+                .get(i + 2)
+                .is_some_and(|&c| c == b'{' || (c as char).is_ascii_hexdigit() && c > b'7') =>
+            {
+                return false;
+            }
+            _ => {}
+        }
+        i += 2;
+    }
+    true
 }
 
 /// A crosscheck's verdict: two engines' results on one search must be equal.
@@ -676,6 +705,12 @@ mod tests {
         assert!(a.stand_in(r"hor[aá]rio", "horário").is_none());
         assert!(a.is_match(r"hor[aá]rio", "o horário"));
         assert!(a.stand_in(r"(?i)^k$", "\u{212A}").is_none());
+        for p in [r"\x{e9}", r"caf\xE9", r"\u00e9", r"[\U000000e9]"] {
+            assert!(a.stand_in(p, "café").is_none(), "{p}");
+            assert!(Automata::default().is_match(p, "café"), "{p}");
+        }
+        // Escaped backslashes and ASCII escapes keep the stand-in.
+        assert!(spells_ascii_only(r"\\u\x41\x7F"));
     }
 
     #[test]
