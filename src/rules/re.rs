@@ -90,6 +90,9 @@ pub struct Automata {
     /// The full ASCII automaton `crosscheck` compares `lite` with: apart from `ascii`, whose
     /// presence ends the `lite` budget.
     checker: OnceLock<Option<BytesRegex>>,
+    /// Whether a non-ASCII text is searched through its stand-in (`stand_in`): decided once
+    /// per regex.
+    takes_stand_in: OnceLock<bool>,
     /// Names this automaton in the per-thread memo of results.
     id: u64,
 }
@@ -105,6 +108,7 @@ impl Default for Automata {
             names: OnceLock::new(),
             prefilter: OnceLock::new(),
             checker: OnceLock::new(),
+            takes_stand_in: OnceLock::new(),
             id: NEXT.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -275,12 +279,14 @@ impl Automata {
         }
         let matched = if !self.may_match(pattern, text, text.is_ascii()) {
             false
-        } else if let Some(ascii) = self.stand_in(pattern, text) {
-            let found = self.is_match_in(pattern, &ascii.text, true);
-            self.verify_stand_in(pattern, text, &found, |u| u.is_match(text));
-            found
         } else {
-            self.is_match_in(pattern, text, text.is_ascii())
+            self.search(
+                pattern,
+                text,
+                |t, ascii| self.is_match_in(pattern, t, ascii),
+                |found, _| found,
+                |u| u.is_match(text),
+            )
         };
         self.remember(
             text,
@@ -319,18 +325,13 @@ impl Automata {
             self.remember(text, Memo::MISS);
             return None;
         }
-        let spans = match self.stand_in(pattern, text) {
-            Some(ascii) => {
-                let spans = self
-                    .captures_in(pattern, &ascii.text, true)
-                    .map(|s| ascii.original(s));
-                self.verify_stand_in(pattern, text, &spans, |u| {
-                    u.captures(text).map(spans_of_str)
-                });
-                spans
-            }
-            None => self.captures_in(pattern, text, text.is_ascii()),
-        };
+        let spans = self.search(
+            pattern,
+            text,
+            |t, ascii| self.captures_in(pattern, t, ascii),
+            |spans, stand_in| spans.map(|s| stand_in.original(s)),
+            |u| u.captures(text).map(spans_of_str),
+        );
         self.remember(
             text,
             Memo {
@@ -363,23 +364,18 @@ impl Automata {
         if !self.may_match(pattern, text, text.is_ascii()) {
             return Vec::new();
         }
-        let all = match self.stand_in(pattern, text) {
-            Some(ascii) => {
-                let all: Vec<Spans> = self
-                    .captures_all_in(pattern, &ascii.text, true, limit)
-                    .into_iter()
-                    .map(|s| ascii.original(s))
-                    .collect();
-                self.verify_stand_in(pattern, text, &all, |u| {
-                    u.captures_iter(text)
-                        .take(limit)
-                        .map(spans_of_str)
-                        .collect()
-                });
-                all
-            }
-            None => self.captures_all_in(pattern, text, text.is_ascii(), limit),
-        };
+        let all = self.search(
+            pattern,
+            text,
+            |t, ascii| self.captures_all_in(pattern, t, ascii, limit),
+            |all, stand_in| all.into_iter().map(|s| stand_in.original(s)).collect(),
+            |u| {
+                u.captures_iter(text)
+                    .take(limit)
+                    .map(spans_of_str)
+                    .collect()
+            },
+        );
         all.into_iter()
             .map(|spans| Groups { text, spans })
             .collect()
@@ -414,18 +410,44 @@ impl Automata {
         }
     }
 
-    /// For a text with non-ASCII characters and a regex without any, the ASCII text the regex
-    /// searches instead (`StandIn`); None when the text is ASCII or the regex spells a
-    /// non-ASCII character or class, which only the Unicode automaton reads.
-    fn stand_in(&self, pattern: &str, text: &str) -> Option<Rc<StandIn>> {
-        if text.is_ascii() || !spells_ascii_only(pattern) || !self.has_ascii_form(pattern) {
-            return None;
+    /// One search: `run` on the text, or, for a non-ASCII text the regex takes a stand-in for,
+    /// on its ASCII stand-in with the result mapped `back` to the text's offsets (under the
+    /// crosscheck compared with what the Unicode automaton finds on the text).
+    fn search<T: PartialEq + std::fmt::Debug>(
+        &self,
+        pattern: &str,
+        text: &str,
+        run: impl Fn(&str, bool) -> T,
+        back: impl FnOnce(T, &StandIn) -> T,
+        unicode: impl FnOnce(&Regex) -> T,
+    ) -> T {
+        let ascii = text.is_ascii();
+        let Some(stand_in) = (!ascii).then(|| self.stand_in(pattern, text)).flatten() else {
+            return run(text, ascii);
+        };
+        let found = back(run(&stand_in.text, true), &stand_in);
+        if crosschecking() {
+            let expected = unicode(self.unicode(pattern));
+            agree(
+                "the ASCII stand-in and the Unicode automaton",
+                pattern,
+                text,
+                &found,
+                &expected,
+            );
         }
-        StandIn::cached(text)
+        found
     }
 
-    fn has_ascii_form(&self, pattern: &str) -> bool {
-        self.lite(pattern).is_some() || self.ascii(pattern).is_some()
+    /// The ASCII text a regex without non-ASCII characters searches instead of a non-ASCII
+    /// `text` (`StandIn`); None when the regex spells a non-ASCII character or class, which only
+    /// the Unicode automaton reads, or the text holds a character that folds to ASCII.
+    fn stand_in(&self, pattern: &str, text: &str) -> Option<Rc<StandIn>> {
+        let takes = *self.takes_stand_in.get_or_init(|| {
+            spells_ascii_only(pattern)
+                && (self.lite(pattern).is_some() || self.ascii(pattern).is_some())
+        });
+        takes.then(|| StandIn::cached(text)).flatten()
     }
 
     /// Under `crosscheck`, panics unless the full ASCII automaton finds what `regex-lite` found.
@@ -441,27 +463,6 @@ impl Automata {
         }
         if let Some(a) = self.checker.get_or_init(|| build_ascii(pattern)) {
             agree("regex-lite and regex", pattern, text, lite, &full(a));
-        }
-    }
-
-    /// Under `crosscheck`, panics unless the Unicode automaton finds on `text` what the ASCII
-    /// one found on its stand-in.
-    fn verify_stand_in<T: PartialEq + std::fmt::Debug>(
-        &self,
-        pattern: &str,
-        text: &str,
-        found: &T,
-        unicode: impl FnOnce(&Regex) -> T,
-    ) {
-        if crosschecking() {
-            let expected = unicode(self.unicode(pattern));
-            agree(
-                "the ASCII stand-in and the Unicode automaton",
-                pattern,
-                text,
-                found,
-                &expected,
-            );
         }
     }
 
@@ -700,14 +701,18 @@ mod tests {
         let g = a.captures(r"^.{2}", "aé!").expect("matches");
         assert_eq!(g.get(0), Some("aé"));
         // A regex with a non-ASCII letter, or a text with a character that folds to ASCII,
-        // keeps the Unicode automaton.
+        // keeps the Unicode automaton (one `Automata` per regex, as `for_pattern` gives).
         let a = Automata::default();
         assert!(a.stand_in(r"hor[aá]rio", "horário").is_none());
         assert!(a.is_match(r"hor[aá]rio", "o horário"));
-        assert!(a.stand_in(r"(?i)^k$", "\u{212A}").is_none());
+        let k = Automata::default();
+        assert!(k.stand_in(r"(?i)^k$", "\u{212A}").is_none());
+        assert!(k.stand_in(r"(?i)^k$", "é").is_some());
+        assert!(k.is_match(r"(?i)^k$", "\u{212A}"));
         for p in [r"\x{e9}", r"caf\xE9", r"\u00e9", r"[\U000000e9]"] {
+            let a = Automata::default();
             assert!(a.stand_in(p, "café").is_none(), "{p}");
-            assert!(Automata::default().is_match(p, "café"), "{p}");
+            assert!(a.is_match(p, "café"), "{p}");
         }
         // Escaped backslashes and ASCII escapes keep the stand-in.
         assert!(spells_ascii_only(r"\\u\x41\x7F"));
