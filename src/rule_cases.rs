@@ -56,9 +56,14 @@ pub struct CaseResult {
     pub status: Status,
 }
 
-/// The label `--filter` matches: `category/check: case name`.
+/// The label `--filter` matches: `category/check: case name`, and for a case a fact file
+/// carries, the file after it (`category/check: case name [orm/prisma]`).
 pub fn label(check: &Check, case: &TestCase) -> String {
-    format!("{}/{}: {}", check.category(), check.short_id(), case.name)
+    let base = format!("{}/{}: {}", check.category(), check.short_id(), case.name);
+    match &case.origin {
+        Some(o) => format!("{base} [{}]", o.name),
+        None => base,
+    }
 }
 
 /// Runs every selected case of every check, in the rule set's order. Each fixture is audited
@@ -97,9 +102,11 @@ fn run_case(
         status,
     };
     let tmp;
+    // A fixture is found where the file that wrote the case has its fixtures.
+    let builtin = case.origin.as_ref().map_or(check.builtin, |o| o.builtin);
     let report = match &case.fixture {
         Some(f) => {
-            let root = if check.builtin {
+            let root = if builtin {
                 opts.builtin_root
             } else {
                 opts.user_root
@@ -107,7 +114,7 @@ fn run_case(
             .join(f);
             if !root.is_dir() {
                 let why = format!("fixture {f} not found");
-                return if check.builtin {
+                return if builtin {
                     result(None, Status::NotRun(why))
                 } else {
                     result(None, Status::Failed(vec![why]))

@@ -140,3 +140,111 @@ fn the_writing_rules_walkthrough_runs_as_written() {
     assert_eq!(stdout(&o), expected, "{}", common::stderr(&o));
     assert_eq!(o.status.code(), Some(0));
 }
+
+/// A fact file of its own (one data layer, one provider) shares props through a named set,
+/// ranks a catch-all below its specific shape, and carries cases for the check it serves.
+#[test]
+fn a_fact_file_shares_props_ranks_catch_alls_and_carries_cases() {
+    let facts = r#"
+prop_sets:
+  store: {kind: {from: callee, regex: '\.(put|drop)$'}}
+facts:
+  # Written first, so only its rank lets the specific shape below win on `store.put`.
+  - id: store-call
+    about: Any put call.
+    langs: [ts]
+    call: '\.put$'
+    fallback: 1
+    props: {catch_all: {from: callee, regex: '.', value: 'yes'}}
+  - id: store-call
+    about: A call into the store.
+    langs: [ts]
+    call: '^store\.(?:put|drop)$'
+    props_from: store
+    props: {held: {from: args, regex: 'held', value: 'yes'}}
+tests:
+  - name: a put through the store, in the shape the store's docs give
+    check: store-used
+    expect: pass
+    files: {src/a.ts: "store.put({ status: 'held' })\n", prisma/schema.prisma: "model Booking {\n  id String @id\n  startsAt DateTime\n}\n"}
+  - name: near miss, a put on something else
+    check: store-used
+    expect: fail
+    files: {src/a.ts: "cache.put({ status: 'held' })\n", prisma/schema.prisma: "model Booking {\n  id String @id\n  startsAt DateTime\n}\n"}
+"#;
+    let check = r#"
+id: store-used
+title: The store is written
+category: custom
+severity: low
+why: A test of fact files.
+explain: {pass: written, fail: not written, skip: never}
+remediation: None.
+decide:
+  - verdict: pass
+    when: {exists: {fact: store-call, where: {kind: '^put$', held: 'yes'}, unless: {catch_all: 'yes'}, as: s}}
+    detail: 'Store: {s} at {s.loc}'
+  - verdict: fail
+    when: {exists: {fact: store-call, as: other}}
+    detail: 'Only a catch-all put: {other} at {other.loc}'
+  - verdict: fail
+    detail: 'No store write'
+"#;
+    let rules = dir_with(&[
+        ("facts/my-store.yaml", facts),
+        ("custom/store-used.yaml", check),
+    ]);
+    let o = run(&[
+        "test",
+        "--rules",
+        rules.path().to_str().unwrap(),
+        "--filter",
+        "[my-store]",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(summary(&out), (2, 0), "{out}");
+    assert!(out.contains("ok       custom/store-used: a put through the store, in the shape the store's docs give [my-store]"), "{out}");
+}
+
+/// A prop set no file declares, a fact-file case for no check, and `check:` in a check's own
+/// case are refused when the rules load (exit 2, at the line).
+#[test]
+fn fact_file_mistakes_are_refused_at_load() {
+    let fact = |extra: &str| {
+        format!(
+            "facts:\n  - id: my-fact\n    about: mine\n    langs: [ts]\n    call: '^x$'\n{extra}"
+        )
+    };
+    let cases = [
+        (
+            fact("    props_from: nowhere\n"),
+            "no fact file has a prop set `nowhere`",
+        ),
+        (
+            fact(
+                "tests:\n  - {name: t, check: no-such-check, expect: pass, files: {a.ts: 'x()'}}\n",
+            ),
+            "no check `no-such-check`",
+        ),
+        (
+            fact("tests:\n  - {name: t, expect: pass, files: {a.ts: 'x()'}}\n"),
+            "needs `check:`",
+        ),
+    ];
+    for (text, want) in cases {
+        let rules = dir_with(&[("facts/mine.yaml", text.as_str())]);
+        let o = run(&["list", "--rules", rules.path().to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{text}");
+        let err = common::stderr(&o);
+        assert!(
+            err.contains(want) && err.contains("mine.yaml"),
+            "{want}: {err}"
+        );
+    }
+    let check = "id: c\ntitle: C\ncategory: custom\nseverity: low\nwhy: w\nexplain: {pass: p, fail: f, skip: s}\nremediation: r\ndecide:\n  - verdict: fail\n    detail: 'no'\ntests:\n  - {name: t, check: c, expect: fail, files: {a.ts: 'x()'}}\n";
+    let rules = dir_with(&[("custom/c.yaml", check)]);
+    let o = run(&["list", "--rules", rules.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(common::stderr(&o).contains("`check:` names the"));
+}

@@ -14,7 +14,7 @@ pub mod template;
 
 use crate::lang::Lang;
 use error::RuleSource;
-use spec::{CheckSpec, FactFile, FactSpec, ModelSpec, Parsed};
+use spec::{CheckSpec, FactFile, FactSpec, ModelSpec, Parsed, PropSpec, TestCase};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -227,6 +227,9 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     // ORM or payment provider adds its own variants); a `--rules` file that redefines a
     // built-in id replaces the built-in variants.
     let mut facts: Vec<(FactSpec<Parsed>, usize)> = Vec::new();
+    // Named prop sets; a later file's set of the same name replaces an earlier one.
+    let mut prop_sets: BTreeMap<String, BTreeMap<String, PropSpec<Parsed>>> = BTreeMap::new();
+    let mut fact_tests: Vec<(TestCase, usize)> = Vec::new();
     let mut model: Option<(ModelSpec<Parsed>, usize)> = None;
     let mut checks: Vec<(CheckSpec<Parsed>, usize)> = Vec::new();
     // A `--rules` framework file of the same name replaces the built-in one.
@@ -234,6 +237,8 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     for (i, parsed) in parsed.into_iter().enumerate() {
         match parsed? {
             ParsedFile::Facts(file) => {
+                prop_sets.extend(file.prop_sets);
+                fact_tests.extend(file.tests.into_iter().map(|t| (t, i)));
                 for f in file.facts {
                     let earlier_file = !sources[i].builtin
                         && facts.iter().any(|(g, si)| {
@@ -272,7 +277,19 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     let Some((model, model_src)) = model else {
         miette::bail!("no model.yaml among the rules");
     };
-    let mut set = compile::compile(sources, facts, (model, model_src), checks)?;
+    for (f, si) in &mut facts {
+        let Some(name) = &f.props_from else { continue };
+        let Some(set) = prop_sets.get(&name.value) else {
+            return Err(sources[*si].error_at(
+                name,
+                format!("no fact file has a prop set `{}`", name.value),
+            ));
+        };
+        for (k, v) in set {
+            f.props.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    let mut set = compile::compile(sources, facts, (model, model_src), checks, fact_tests)?;
     set.entries = entries::Entries::compile(frameworks).map_err(|e| miette::miette!("{e}"))?;
     Ok(set)
 }

@@ -27,7 +27,17 @@ impl<P: Phase> Res<P> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FactFile {
+    /// Named sets of props that facts of any fact file take with `props_from` (YAML anchors
+    /// do not reach across files, and one data layer's writes read statuses, times and
+    /// contacts as another's do).
+    #[serde(default)]
+    pub prop_sets: BTreeMap<String, BTreeMap<String, PropSpec<Parsed>>>,
+    #[serde(default)]
     pub facts: Vec<FactSpec<Parsed>>,
+    /// Cases of the checks these facts serve, each naming its check (`check:`): an ORM
+    /// adapter or a payment provider carries the idioms of its documentation with it.
+    #[serde(default)]
+    pub tests: Vec<TestCase>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +70,10 @@ pub struct FactSpec<P: Phase = Compiled> {
     /// Values derived from captures by regex (first group, or `value` when it matches).
     #[serde(default)]
     pub props: BTreeMap<String, PropSpec<P>>,
+    /// A `prop_sets` entry (of any fact file) whose props this fact takes too; its own
+    /// `props` of the same name win.
+    #[serde(default)]
+    pub props_from: Option<Text>,
     /// How the schema model uses the fact (entity, field, constraint, transaction).
     #[serde(default)]
     pub role: Role,
@@ -72,6 +86,13 @@ pub struct FactSpec<P: Phase = Compiled> {
     /// How a fact is named in details: a template over its values.
     #[serde(default)]
     pub label: Option<Text>,
+    /// A catch-all form, ranked: where two variants of a fact match the same code, the one of
+    /// lower rank is the fact (0, the default, for a library's own forms; then `Model.create`,
+    /// then `x.save()`, then a write through any receiver that may hold a data reference).
+    /// The loader orders variants by rank, then by file, so a catch-all in any file yields to
+    /// every specific form.
+    #[serde(default)]
+    pub fallback: u8,
 }
 
 /// The text a fact's first regex reads: the callee (`call`) or the whole match (`string`).
@@ -92,7 +113,7 @@ impl FactSpec {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(bound(deserialize = "P: Parse"))]
 pub struct PropSpec<P: Phase = Compiled> {
@@ -543,11 +564,27 @@ fn two() -> usize {
     2
 }
 
+/// Where a case written in a fact file came from: its label names the file, and its fixture
+/// is found where that file's fixtures are (the source checkout, or the current directory
+/// for a `--rules` file).
+#[derive(Debug, Clone)]
+pub struct CaseOrigin {
+    /// `orm/prisma` for `rules/facts/orm/prisma.yaml`.
+    pub name: String,
+    pub builtin: bool,
+}
+
 /// A check's own test: a fixture directory or inline files, and the verdict expected.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestCase {
     pub name: String,
+    /// In a fact file: the check the case is for (short or full id).
+    #[serde(default)]
+    pub check: Option<Text>,
+    /// The fact file a case came from, when it did not come from its check's file.
+    #[serde(skip)]
+    pub origin: Option<CaseOrigin>,
     pub expect: Verdict,
     /// A directory relative to the repository root.
     #[serde(default)]

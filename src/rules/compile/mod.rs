@@ -34,6 +34,7 @@ pub fn compile(
     facts: Vec<(FactSpec<Parsed>, usize)>,
     model: (ModelSpec<Parsed>, usize),
     checks: Vec<(CheckSpec<Parsed>, usize)>,
+    fact_tests: Vec<(TestCase, usize)>,
 ) -> Out<RuleSet> {
     let (model, model_src) = model;
     let msrc = &sources[model_src];
@@ -75,7 +76,16 @@ pub fn compile(
         if variant_sources.len() <= idx {
             variant_sources.resize(idx + 1, Vec::new());
         }
-        variant_sources[idx].push(si);
+        // Where two variants match the same code the earlier one is kept: by fallback rank,
+        // then in file order.
+        let rank = variant.spec.fallback;
+        let at = compiled_facts.get(idx).map_or(0, |f| {
+            f.variants
+                .iter()
+                .position(|v| v.spec.fallback > rank)
+                .unwrap_or(f.variants.len())
+        });
+        variant_sources[idx].insert(at, si);
         if idx < compiled_facts.len() {
             let fact = &mut compiled_facts[idx];
             if variant.spec.role != fact.role {
@@ -87,7 +97,7 @@ pub fn compile(
                     ),
                 ));
             }
-            fact.variants.push(variant);
+            fact.variants.insert(at, variant);
         } else {
             let s = &variant.spec;
             compiled_facts.push(Fact {
@@ -127,6 +137,30 @@ pub fn compile(
             origin: sources[si].path.clone(),
             builtin: sources[si].builtin,
         });
+    }
+    for (mut t, si) in fact_tests {
+        let src = &sources[si];
+        let Some(want) = &t.check else {
+            return Err(miette::miette!(
+                "{}: test `{}` needs `check:`, the check it is a case of",
+                src.path,
+                t.name
+            ));
+        };
+        let Some(check) = out_checks
+            .iter_mut()
+            .find(|c| c.spec.id.value == want.value || c.full_id == want.value)
+        else {
+            return Err(src.error_at(want, format!("no check `{}`", want.value)));
+        };
+        check_case_shape(src, want, &t)?;
+        let name = src.path.trim_end_matches(".yaml").trim_end_matches(".yml");
+        let name = name.rsplit_once("facts/").map_or(name, |(_, n)| n);
+        t.origin = Some(CaseOrigin {
+            name: name.to_string(),
+            builtin: src.builtin,
+        });
+        check.spec.tests.push(t);
     }
     let ids: BTreeSet<String> = out_checks.iter().map(|c| c.spec.id.value.clone()).collect();
     for c in &out_checks {
@@ -295,10 +329,12 @@ fn compile_fact(cx: &mut Ctx, spec: FactSpec<Parsed>) -> Out<Variant> {
         matches,
         not_match,
         props,
+        props_from: spec.props_from,
         role: spec.role,
         until,
         runs_before,
         label: spec.label,
+        fallback: spec.fallback,
     };
     Ok(Variant {
         spec,
@@ -387,15 +423,16 @@ fn compile_check(cx: &mut Ctx, spec: CheckSpec<Parsed>) -> Out<CheckSpec> {
         cx.template(&o.detail)?;
     }
     for t in &spec.tests {
-        if t.fixture.is_none() == t.files.is_empty() {
+        if let Some(c) = &t.check {
             return Err(cx.src.error_at(
-                &spec.id,
+                c,
                 format!(
-                    "test `{}` needs exactly one of `fixture` or `files`",
+                    "test `{}`: `check:` names the check of a case in a fact file; this case is this check's",
                     t.name
                 ),
             ));
         }
+        check_case_shape(cx.src, &spec.id, t)?;
     }
     Ok(CheckSpec {
         id: spec.id,
@@ -410,6 +447,20 @@ fn compile_check(cx: &mut Ctx, spec: CheckSpec<Parsed>) -> Out<CheckSpec> {
         decide,
         tests: spec.tests,
     })
+}
+
+/// A case has its repository in exactly one way: a fixture directory or inline files.
+fn check_case_shape(src: &RuleSource, at: &Text, t: &TestCase) -> R {
+    if t.fixture.is_none() == t.files.is_empty() {
+        return Err(src.error_at(
+            at,
+            format!(
+                "test `{}` needs exactly one of `fixture` or `files`",
+                t.name
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The model's regexes and conditions; named conditions in name order, each able to use the
