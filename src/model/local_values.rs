@@ -121,6 +121,9 @@ fn enclosing_function<'t>(flat: &Flat<'t>, at: u32) -> Node<'t> {
 /// neither.
 fn object_of(scope: Node, name: &str, before: usize, text: &str) -> Option<String> {
     let mut init: Option<&str> = None;
+    // `const booking = new Booking()`: the object is a new entity (MikroORM's, TypeORM's),
+    // written out as `new Booking({ ... })` so a fact can tell a new row from a loaded one.
+    let mut ctor: Option<&str> = None;
     let mut assigned: Vec<(&str, &str)> = Vec::new();
     let mut cursor = scope.walk();
     let mut visits = 0usize;
@@ -136,9 +139,22 @@ fn object_of(scope: Node, name: &str, before: usize, text: &str) -> Option<Strin
                     n.child_by_field_name("name"),
                     n.child_by_field_name("value"),
                 ) && text.get(id.byte_range()) == Some(name)
-                    && v.kind() == "object"
                 {
-                    init = text.get(v.start_byte() + 1..v.end_byte().saturating_sub(1));
+                    (init, ctor) = match v.kind() {
+                        "object" => (inner(v, text), None),
+                        "new_expression" => {
+                            let class = v
+                                .child_by_field_name("constructor")
+                                .filter(|c| c.kind() == "identifier")
+                                .and_then(|c| text.get(c.byte_range()));
+                            let object = v
+                                .child_by_field_name("arguments")
+                                .and_then(|a| a.named_child(0))
+                                .filter(|o| o.kind() == "object");
+                            (object.and_then(|o| inner(o, text)), class)
+                        }
+                        _ => (None, None),
+                    };
                 }
             }
             "assignment_expression" => {
@@ -163,10 +179,16 @@ fn object_of(scope: Node, name: &str, before: usize, text: &str) -> Option<Strin
             break;
         }
     }
-    if init.is_none() && assigned.is_empty() {
+    if init.is_none() && assigned.is_empty() && ctor.is_none() {
         return None;
     }
-    let mut out = String::from("{ ");
+    let mut out = String::new();
+    if let Some(c) = ctor {
+        out.push_str("new ");
+        out.push_str(c);
+        out.push('(');
+    }
+    out.push_str("{ ");
     if let Some(i) = init {
         let i = i.trim().trim_end_matches(',');
         if !i.is_empty() {
@@ -181,7 +203,15 @@ fn object_of(scope: Node, name: &str, before: usize, text: &str) -> Option<Strin
         out.push_str(", ");
     }
     out.push('}');
+    if ctor.is_some() {
+        out.push(')');
+    }
     Some(out)
+}
+
+/// An object literal's text without its braces.
+fn inner<'t>(object: Node, text: &'t str) -> Option<&'t str> {
+    text.get(object.start_byte() + 1..object.end_byte().saturating_sub(1))
 }
 
 #[cfg(test)]
@@ -234,5 +264,25 @@ mod tests {
         // A parameter or a call result: nothing to write out.
         let src = "function f(dto) { const row = build(dto); return repo.update(row); }";
         assert_eq!(expanded(src), None);
+        // A new object of a class that is not a plain identifier (`new models.Booking()`).
+        let src = "function f() { const b = new models.Booking(); return em.persist(b); }";
+        assert_eq!(expanded(src), None);
+    }
+
+    #[test]
+    fn a_new_entity_is_written_out_with_its_class() {
+        let src = "async function f(i) {\n  const booking = new Booking();\n  booking.email = i.email;\n  await em.persistAndFlush(booking);\n}";
+        assert_eq!(
+            expanded(src).as_deref(),
+            Some("(new Booking({ email: i.email, }))")
+        );
+        let src = "function f(i) {\n  const b = new Booking({ slot: i.slot });\n  b.status = 'held';\n  return b.save(b);\n}";
+        assert_eq!(
+            expanded(src).as_deref(),
+            Some("(new Booking({ slot: i.slot, status: 'held', }))")
+        );
+        // Only the variable the call names.
+        let src = "function f() {\n  const b = { status: 1 };\n  const c = new Slot();\n  return em.persist(c);\n}";
+        assert_eq!(expanded(src).as_deref(), Some("(new Slot({ }))"));
     }
 }
