@@ -165,6 +165,12 @@ impl<'h> Groups<'h> {
         Some(&self.text[s as usize..e as usize])
     }
 
+    /// Group `i`'s byte range, when it took part in the match.
+    pub fn range_of(&self, i: usize) -> Option<(usize, usize)> {
+        let (s, e) = (*self.spans.get(i)?)?;
+        Some((s as usize, e as usize))
+    }
+
     /// Group 0's byte range.
     pub fn range(&self) -> (usize, usize) {
         let (s, e) = self.spans[0].expect("group 0 takes part in every match");
