@@ -341,6 +341,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
 
 fn regions(model: &RepoModel, rules: &RuleSet) -> Vec<Region> {
     let mut out = Vec::new();
+    let mut file_units = HashMap::new();
     for f in &model.facts {
         let Some(def) = rules.facts.get(f.fact) else {
             continue;
@@ -371,6 +372,18 @@ fn regions(model: &RepoModel, rules: &RuleSet) -> Vec<Region> {
             None if f.value("no_client").is_some() && !ambient => Some(String::new()),
             c => c.map(String::from),
         };
+        // A callback that is a function of its own (`const book = db.transaction((id) =>
+        // {...})`, better-sqlite3, which the code model names `book` so that `book(id)` calls
+        // it) runs whole in the transaction.
+        for u in units_within(model, &mut file_units, f.unit, start, end) {
+            out.push(Region {
+                unit: u,
+                start: 0,
+                end: usize::MAX,
+                client: client.clone(),
+                ambient,
+            });
+        }
         out.push(Region {
             unit: f.unit,
             start,
@@ -381,6 +394,35 @@ fn regions(model: &RepoModel, rules: &RuleSet) -> Vec<Region> {
     }
     // `build` sorts them once the helpers' regions are added.
     out
+}
+
+/// The units of `unit`'s file that lie within `start..end` (other than `unit`), from a per-file
+/// list of unit spans made on first use.
+fn units_within(
+    model: &RepoModel,
+    file_units: &mut HashMap<usize, Vec<(usize, usize, usize)>>,
+    unit: usize,
+    start: usize,
+    end: usize,
+) -> Vec<usize> {
+    let file = model.units[unit].file;
+    let spans = file_units.entry(file).or_insert_with(|| {
+        let Some(code) = model.files[file].code.as_ref() else {
+            return Vec::new();
+        };
+        model
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.file == file && !u.is_module)
+            .map(|(i, u)| (code.units[u.local].start, code.units[u.local].end, i))
+            .collect()
+    });
+    spans
+        .iter()
+        .filter(|&&(s, e, i)| i != unit && start <= s && e <= end)
+        .map(|&(_, _, i)| i)
+        .collect()
 }
 
 fn unit_end(model: &RepoModel, unit: usize) -> usize {
