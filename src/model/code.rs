@@ -147,8 +147,9 @@ pub struct CodeFile {
     /// Objects built in a function and bound to a local, `const svc = new ManualCheckout()`
     /// or `svc = cond ? ... : new Checkout()`: a call on the local dispatches on the class.
     pub local_news: Vec<LocalNew>,
-    /// Classes with the class they extend (`class Admin extends BookingsValidator<T>`:
-    /// (Admin, BookingsValidator)), so `this.m()` reaches an inherited or overriding `m`.
+    /// Classes with each class they extend or interface they implement, an entry per base
+    /// (`class Admin extends BookingsValidator<T>`: (Admin, BookingsValidator)), so `this.m()`
+    /// reaches an inherited or overriding `m`.
     pub classes: Vec<(String, Option<String>)>,
     pub use_client: bool,
     pub use_server: bool,
@@ -458,27 +459,76 @@ fn record_class(node: Node, src: &str, file: &mut CodeFile) {
     let Some(name) = node.child_by_field_name("name") else {
         return;
     };
-    let mut base = None;
+    let name = text(name, src).to_string();
+    let mut bases = Vec::new();
     let mut c = node.walk();
     for h in node
         .children(&mut c)
         .filter(|h| h.kind() == "class_heritage")
     {
-        let t = text(h, src);
-        if let Some(rest) = t.trim_start().strip_prefix("extends") {
-            // `extends ns.Base<T> implements I`: the last dotted segment, without type arguments.
-            let expr: String = rest
+        for b in heritage_bases(text(h, src)) {
+            if !bases.contains(&b) {
+                bases.push(b);
+            }
+        }
+    }
+    if bases.is_empty() {
+        file.classes.push((name, None));
+        return;
+    }
+    for b in bases {
+        file.classes.push((name.clone(), Some(b)));
+    }
+}
+
+/// The types a class heritage names: `extends ns.Base<T> implements I, J<K, L>` gives Base, I
+/// and J (each type's last dotted segment, without type arguments). An implemented interface
+/// is a base too: a call through a member typed by it (`this.gateway.createPayment()`) reaches
+/// the classes that implement it.
+fn heritage_bases(heritage: &str) -> Vec<String> {
+    let t = without_type_arguments(heritage);
+    let t = t.trim_start();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+    let keyword = t.match_indices("implements").map(|(i, _)| i).find(|&i| {
+        !word(t[..i].chars().next_back()) && !word(t[i + "implements".len()..].chars().next())
+    });
+    let (extends, implements) = match keyword {
+        Some(i) => (&t[..i], &t[i + "implements".len()..]),
+        None => (t, ""),
+    };
+    extends
+        .trim_start()
+        .strip_prefix("extends")
+        .into_iter()
+        .chain(implements.split(','))
+        .filter_map(|ty| {
+            let expr: String = ty
                 .trim_start()
                 .chars()
                 .take_while(|ch| ch.is_alphanumeric() || *ch == '_' || *ch == '$' || *ch == '.')
                 .collect();
             let last = expr.rsplit('.').next().unwrap_or("");
-            if !last.is_empty() {
-                base = Some(last.to_string());
+            (!last.is_empty()).then(|| last.to_string())
+        })
+        .collect()
+}
+
+/// `Base<A, B<C>> implements I<D>` as `Base implements I`.
+fn without_type_arguments(t: &str) -> String {
+    let mut depth = 0usize;
+    t.chars()
+        .filter(|&ch| {
+            match ch {
+                '<' => depth += 1,
+                '>' => {
+                    depth = depth.saturating_sub(1);
+                    return false;
+                }
+                _ => {}
             }
-        }
-    }
-    file.classes.push((text(name, src).to_string(), base));
+            depth == 0 && ch != '<'
+        })
+        .collect()
 }
 
 fn directives(root: Node, src: &str, file: &mut CodeFile) {
@@ -584,4 +634,27 @@ fn record_call(
         receiver: receiver.map(intern),
         args: start..end,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::heritage_bases;
+
+    #[test]
+    fn a_class_heritage_names_its_base_and_interfaces() {
+        assert_eq!(heritage_bases("extends Base"), ["Base"]);
+        assert_eq!(
+            heritage_bases(
+                "extends ns.Repo<Booking, Map<string, number>> implements Gateway, Audited<Booking>"
+            ),
+            ["Repo", "Gateway", "Audited"]
+        );
+        assert_eq!(
+            heritage_bases("implements payments.PaymentGateway"),
+            ["PaymentGateway"]
+        );
+        // A type named like the keyword is a type, not the keyword.
+        assert_eq!(heritage_bases("extends implementsBase"), ["implementsBase"]);
+        assert!(heritage_bases("").is_empty());
+    }
 }
