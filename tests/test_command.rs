@@ -242,6 +242,16 @@ fn fact_file_mistakes_are_refused_at_load() {
             "{want}: {err}"
         );
     }
+    // Two files of one kind defining one prop set: one would silently lose.
+    let set = "prop_sets:\n  mine: {k: {from: callee, regex: 'x'}}\n";
+    let rules = dir_with(&[("facts/a.yaml", set), ("facts/b.yaml", set)]);
+    let o = run(&["list", "--rules", rules.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = common::stderr(&o);
+    assert!(
+        err.contains("prop set `mine` is already defined in") && err.contains("a.yaml"),
+        "{err}"
+    );
     let check = "id: c\ntitle: C\ncategory: custom\nseverity: low\nwhy: w\nexplain: {pass: p, fail: f, skip: s}\nremediation: r\ndecide:\n  - verdict: fail\n    detail: 'no'\ntests:\n  - {name: t, check: c, expect: fail, files: {a.ts: 'x()'}}\n";
     let rules = dir_with(&[("custom/c.yaml", check)]);
     let o = run(&["list", "--rules", rules.path().to_str().unwrap()]);

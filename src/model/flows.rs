@@ -341,7 +341,7 @@ pub fn build(model: &mut RepoModel, rules: &RuleSet) {
 
 fn regions(model: &RepoModel, rules: &RuleSet) -> Vec<Region> {
     let mut out = Vec::new();
-    let mut file_units = HashMap::new();
+    let mut file_units = None;
     for f in &model.facts {
         let Some(def) = rules.facts.get(f.fact) else {
             continue;
@@ -396,30 +396,34 @@ fn regions(model: &RepoModel, rules: &RuleSet) -> Vec<Region> {
     out
 }
 
-/// The units of `unit`'s file that lie within `start..end` (other than `unit`), from a per-file
-/// list of unit spans made on first use.
+/// Unit spans by file, `(start, end, unit)`, made in one pass over the units on first use.
+type FileUnits = HashMap<usize, Vec<(usize, usize, usize)>>;
+
+/// The units of `unit`'s file that lie within `start..end` (other than `unit`).
 fn units_within(
     model: &RepoModel,
-    file_units: &mut HashMap<usize, Vec<(usize, usize, usize)>>,
+    file_units: &mut Option<FileUnits>,
     unit: usize,
     start: usize,
     end: usize,
 ) -> Vec<usize> {
-    let file = model.units[unit].file;
-    let spans = file_units.entry(file).or_insert_with(|| {
-        let Some(code) = model.files[file].code.as_ref() else {
-            return Vec::new();
-        };
-        model
-            .units
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| u.file == file && !u.is_module)
-            .map(|(i, u)| (code.units[u.local].start, code.units[u.local].end, i))
-            .collect()
+    let by_file = file_units.get_or_insert_with(|| {
+        let mut by_file = FileUnits::new();
+        for (i, u) in model.units.iter().enumerate() {
+            if let Some(code) = model.files[u.file].code.as_ref().filter(|_| !u.is_module) {
+                let lu = &code.units[u.local];
+                by_file
+                    .entry(u.file)
+                    .or_default()
+                    .push((lu.start, lu.end, i));
+            }
+        }
+        by_file
     });
-    spans
-        .iter()
+    by_file
+        .get(&model.units[unit].file)
+        .into_iter()
+        .flatten()
         .filter(|&&(s, e, i)| i != unit && start <= s && e <= end)
         .map(|&(_, _, i)| i)
         .collect()

@@ -228,7 +228,8 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     // built-in id replaces the built-in variants.
     let mut facts: Vec<(FactSpec<Parsed>, usize)> = Vec::new();
     // Named prop sets; a later file's set of the same name replaces an earlier one.
-    let mut prop_sets: BTreeMap<String, BTreeMap<String, PropSpec<Parsed>>> = BTreeMap::new();
+    let mut prop_sets: BTreeMap<String, (BTreeMap<String, PropSpec<Parsed>>, usize)> =
+        BTreeMap::new();
     let mut fact_tests: Vec<(TestCase, usize)> = Vec::new();
     let mut model: Option<(ModelSpec<Parsed>, usize)> = None;
     let mut checks: Vec<(CheckSpec<Parsed>, usize)> = Vec::new();
@@ -237,7 +238,20 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     for (i, parsed) in parsed.into_iter().enumerate() {
         match parsed? {
             ParsedFile::Facts(file) => {
-                prop_sets.extend(file.prop_sets);
+                // A `--rules` file may replace a built-in set; two files of one kind may not
+                // both define it (one would silently lose).
+                for (name, set) in file.prop_sets {
+                    if let Some((_, earlier)) = prop_sets.get(&name)
+                        && sources[*earlier].builtin == sources[i].builtin
+                    {
+                        miette::bail!(
+                            "{}: prop set `{name}` is already defined in {}",
+                            sources[i].path,
+                            sources[*earlier].path
+                        );
+                    }
+                    prop_sets.insert(name, (set, i));
+                }
                 fact_tests.extend(file.tests.into_iter().map(|t| (t, i)));
                 for f in file.facts {
                     let earlier_file = !sources[i].builtin
@@ -279,7 +293,7 @@ pub fn load_sources(sources: &[RuleSource]) -> miette::Result<RuleSet> {
     };
     for (f, si) in &mut facts {
         let Some(name) = &f.props_from else { continue };
-        let Some(set) = prop_sets.get(&name.value) else {
+        let Some((set, _)) = prop_sets.get(&name.value) else {
             return Err(sources[*si].error_at(
                 name,
                 format!("no fact file has a prop set `{}`", name.value),

@@ -291,16 +291,12 @@ pub(super) fn run_scan(
     let Some(re) = fact.spec.scan.as_ref() else {
         return;
     };
+    // A group named `at` places the fact: a constraint found by reading its whole `CREATE
+    // TABLE` is quoted at its own line, not at the table's first.
+    let at = re.names().iter().find(|(_, n)| n == "at").map(|(i, _)| *i);
     for c in re.captures_all(&src.text, 2000) {
         let whole = c.get(0).expect("group 0");
-        // A group named `at` places the fact: a constraint found by reading its whole
-        // `CREATE TABLE` is quoted at its own line, not at the table's first.
-        let (start, end) = re
-            .names()
-            .iter()
-            .find(|(_, n)| n == "at")
-            .and_then(|(i, _)| c.range_of(*i))
-            .unwrap_or_else(|| c.range());
+        let (start, end) = at.and_then(|i| c.range_of(i)).unwrap_or_else(|| c.range());
         // Text in a comment (a sandbox URL in a doc comment, commented-out SQL) is no fact.
         if in_comment(root, start) {
             continue;
